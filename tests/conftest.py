@@ -1,0 +1,23 @@
+"""Suite-wide fixtures. Room-specific reusable fixtures live in tests/fixtures/."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest_plugins = [
+    "tests.fixtures.docker_engine",
+    "tests.fixtures.s3",
+]
+
+
+@pytest.fixture(autouse=True)
+def _clean_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep a developer's own AWS settings from reaching tests (httpx does the same for proxies)."""
+    for name in list(os.environ):
+        if name.startswith("AWS_") and name not in ("AWS_DEFAULT_REGION",):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
