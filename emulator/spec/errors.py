@@ -47,3 +47,23 @@ class ResourceInUse(ServiceError):
 
 class ResourceLimitExceeded(ServiceError):
     code = "ResourceLimitExceeded"
+
+
+class RequestValidationError(ValidationException):
+    """A request that breaks one or more constraints of the service model.
+
+    ``str(err)`` is the service's text (``N validation errors detected: <m1>; <m2>``);
+    ``violations`` keeps each message on its own, for a CLI that lists them one per line.
+    """
+
+    def __init__(self, violations: list[str] | tuple[str, ...]) -> None:
+        count = len(violations)
+        noun = "error" if count == 1 else "errors"
+        super().__init__(f"{count} validation {noun} detected: " + "; ".join(violations))
+        self.violations: tuple[str, ...] = tuple(violations)
+
+
+class UnknownOperation(ServiceError):
+    """An operation name the SageMaker service model does not have (AWS answers this code)."""
+
+    code = "UnknownOperationException"
