@@ -1,0 +1,70 @@
+"""Where the model runs: start an instance, get its URL and logs, stop it.
+
+    runtime = get_runtime("docker")            # or "process"
+    instance = runtime.start(InstanceSpec(name="my-job-1", job_name="my-job",
+                                          environment={...}, image="my-image:latest",
+                                          model_dir="/tmp/model"), on_log=print_line)
+    ... GET {instance.url}/ping until 200, POST {instance.url}/invocations ...
+    instance.stop()
+
+See docs/runtime.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.runtime.base import Instance, InstanceSpec, LogCallback, Runtime, free_port, prefixed_writer
+from emulator.runtime.docker_engine import INSTANCE_LABEL, JOB_LABEL, cleanup_containers, docker_available
+from emulator.runtime.docker_runtime import NETWORK_ENV, DockerInstance, DockerRuntime, network_mode
+from emulator.runtime.errors import DockerUnavailable, ImageNotFound, InstanceError, InstanceStartFailed
+from emulator.runtime.instance_types import INSTANCE_TYPES, InstanceResources, Limits, instance_resources, resolve_limits
+from emulator.runtime.process_runtime import ProcessInstance, ProcessRuntime, live_process_ids
+
+RUNTIMES = ("docker", "process")
+
+
+def get_runtime(name: str, **options: Any) -> Runtime:
+    """The runtime called ``name`` ("docker" or "process"), built with ``options``.
+
+    docker: ``client``, ``network`` ("bridge" | "host"; default $BTE_DOCKER_NETWORK, else
+    bridge), ``stop_timeout``, ``log_capacity``. process: ``command``, ``stop_timeout``,
+    ``log_capacity``. Raises DockerUnavailable when "docker" is asked for and no engine answers.
+    """
+    if name == "docker":
+        return DockerRuntime(**options)
+    if name == "process":
+        return ProcessRuntime(**options)
+    raise InstanceError(f"unknown runtime {name!r}: use one of {', '.join(RUNTIMES)}")
+
+
+__all__ = [
+    "INSTANCE_LABEL",
+    "INSTANCE_TYPES",
+    "JOB_LABEL",
+    "NETWORK_ENV",
+    "RUNTIMES",
+    "DockerInstance",
+    "DockerRuntime",
+    "DockerUnavailable",
+    "ImageNotFound",
+    "Instance",
+    "InstanceError",
+    "InstanceResources",
+    "InstanceSpec",
+    "InstanceStartFailed",
+    "Limits",
+    "LogCallback",
+    "ProcessInstance",
+    "ProcessRuntime",
+    "Runtime",
+    "cleanup_containers",
+    "docker_available",
+    "free_port",
+    "get_runtime",
+    "instance_resources",
+    "live_process_ids",
+    "network_mode",
+    "prefixed_writer",
+    "resolve_limits",
+]

@@ -1,0 +1,254 @@
+"""The Docker runtime: each instance is ``docker run IMAGE serve``, as SageMaker starts it.
+
+- Model artifacts (a host directory) are mounted read-only at ``/opt/ml/model``.
+- CPU and memory limits come from the instance type, capped to the engine's host
+  (``instance_types.resolve_limits``).
+- Two network modes, chosen by the ``network`` argument or ``BTE_DOCKER_NETWORK``:
+  ``bridge`` (default) publishes the container's port (8080, or the environment's
+  ``SAGEMAKER_BIND_TO_PORT``) on 127.0.0.1:<free port>; ``host`` shares the host's
+  network and tells the server to listen on 127.0.0.1:<free port> through
+  ``SAGEMAKER_BIND_TO_PORT`` and ``BTE_BIND_HOST``. Either way the URL is
+  ``http://127.0.0.1:<port>``.
+- A missing image is an ``ImageNotFound`` error; bte never pulls.
+- Containers are always removed: on ``stop``, on a failed start, and at interpreter exit
+  (see ``docker_engine``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+from typing import TYPE_CHECKING, Any
+
+from emulator.runtime.base import LOOPBACK, InstanceSpec, LogCallback, free_port, url_for
+from emulator.runtime.docker_engine import INSTANCE_LABEL, JOB_LABEL, LIVE_CONTAINERS, connect, translate
+from emulator.runtime.errors import InstanceError, InstanceStartFailed
+from emulator.runtime.instance_types import Limits, resolve_limits
+from emulator.runtime.logs import LogPump, LogTail
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+    from docker.models.containers import Container
+
+NETWORK_ENV = "BTE_DOCKER_NETWORK"
+NETWORK_MODES = ("bridge", "host")
+MODEL_MOUNT = "/opt/ml/model"
+CONTAINER_PORT = 8080
+_PORT_TAKEN = ("address already in use", "port is already allocated")
+
+
+def network_mode(requested: str | None = None) -> str:
+    """The network mode to use: ``requested``, else ``$BTE_DOCKER_NETWORK``, else ``bridge``."""
+    mode = requested or os.environ.get(NETWORK_ENV) or "bridge"
+    if mode not in NETWORK_MODES:
+        raise InstanceError(f"Docker network mode {mode!r} is not supported: use 'bridge' or 'host' ({NETWORK_ENV})")
+    return mode
+
+
+class DockerInstance:
+    """A running container; see ``Instance`` in ``base.py`` for the contract."""
+
+    def __init__(self, container: Container, port: int, limits: Limits, tail: LogTail, stop_timeout: float) -> None:
+        self.container = container
+        self.name: str = container.labels.get(INSTANCE_LABEL, container.name)
+        self.url = url_for(port)
+        self.limits = limits
+        self.notes = limits.notes
+        self._tail = tail
+        self._stop_timeout = stop_timeout
+        self._pump: LogPump | None = None
+        self._stream: Any = None
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._final_exit_code: int | None = None
+
+    def _follow_logs(self, on_log: LogCallback | None) -> None:
+        with translate(f"read the logs of instance {self.name}", instance=self.name):
+            self._stream = self.container.logs(stream=True, follow=True, stdout=True, stderr=True)
+        self._pump = LogPump(self.name, self._stream, self._tail, on_log)
+        self._pump.start()
+
+    def _state(self) -> dict[str, Any] | None:
+        """The container's State from the engine, or None once it no longer exists."""
+        import docker.errors
+
+        with translate(f"inspect instance {self.name}", instance=self.name):
+            try:
+                self.container.reload()
+            except docker.errors.NotFound:
+                return None
+        state: dict[str, Any] = self.container.attrs.get("State", {})
+        return state
+
+    def is_alive(self) -> bool:
+        if self._stopped:
+            return False
+        state = self._state()
+        return state is not None and state.get("Status") in ("running", "paused")
+
+    def exit_code(self) -> int | None:
+        if self._stopped:
+            return self._final_exit_code
+        state = self._state()
+        if state is None or state.get("Status") not in ("exited", "dead"):
+            return None
+        code: int = state.get("ExitCode", 0)
+        return code
+
+    def log_tail(self, n: int = 20) -> list[str]:
+        # Once the container has stopped, give the reader a moment to deliver its last lines.
+        if self._pump is not None and (self._stopped or not self.is_alive()):
+            self._pump.join(2.0)
+        return self._tail.last(n)
+
+    def stop(self) -> None:
+        """Stop (SIGTERM, then SIGKILL after ``stop_timeout`` s) and remove the container."""
+        import docker.errors
+
+        with self._lock:
+            if self._stopped:
+                return
+            with translate(f"stop instance {self.name}", instance=self.name):
+                try:
+                    self.container.stop(timeout=int(self._stop_timeout))
+                    self.container.reload()
+                    if self.container.attrs.get("State", {}).get("Status") in ("exited", "dead"):
+                        self._final_exit_code = self.container.attrs["State"].get("ExitCode")
+                except docker.errors.NotFound:
+                    pass  # already removed (e.g. by cleanup_containers): nothing to stop
+                try:
+                    self.container.remove(force=True)
+                except docker.errors.NotFound:
+                    pass
+            self._stopped = True
+            LIVE_CONTAINERS.discard(self.container.id)
+        if self._pump is not None and not self._pump.join(5.0) and self._stream is not None:
+            self._stream.close()  # the engine did not end the stream; cut it so the thread ends
+            self._pump.join(2.0)
+
+    def __repr__(self) -> str:
+        return f"DockerInstance(name={self.name!r}, url={self.url!r}, container={self.container.name!r})"
+
+
+class DockerRuntime:
+    """Starts instances as Docker containers. ``client`` defaults to the environment's engine."""
+
+    name = "docker"
+
+    def __init__(
+        self,
+        client: DockerClient | None = None,
+        network: str | None = None,
+        stop_timeout: float = 5.0,
+        log_capacity: int = 200,
+    ) -> None:
+        self.network = network_mode(network)
+        self._own_client = client is None
+        self.client = connect() if client is None else client
+        self.stop_timeout = stop_timeout
+        self.log_capacity = log_capacity
+        self._host: tuple[int | None, int | None] | None = None
+
+    def close(self) -> None:
+        """Close the engine connection if this runtime opened it (instances must be stopped first)."""
+        if self._own_client:
+            self.client.close()
+
+    def host_resources(self) -> tuple[int | None, int | None]:
+        """(CPUs, memory bytes) of the engine's host, which may be a VM (Docker Desktop)."""
+        if self._host is None:
+            with translate("read the Docker engine's CPU and memory (docker info)"):
+                info = self.client.info()
+            self._host = (info.get("NCPU"), info.get("MemTotal"))
+        return self._host
+
+    def limits_for(self, instance_type: str) -> Limits:
+        cpus, memory = self.host_resources()
+        return resolve_limits(instance_type, cpus, memory)
+
+    def start(self, spec: InstanceSpec, on_log: LogCallback | None = None) -> DockerInstance:
+        if not spec.image:
+            raise InstanceStartFailed(f"instance {spec.name} of job {spec.job_name} has no image to run", instance=spec.name)
+        self._check_image(spec)
+        model_dir = _model_dir(spec)
+        limits = self.limits_for(spec.instance_type)
+        for attempt in range(3):
+            container, port = self._create(spec, model_dir, limits)
+            try:
+                with translate(f"start instance {spec.name} of job {spec.job_name} from image {spec.image}", instance=spec.name):
+                    container.start()
+                instance = DockerInstance(container, port, limits, LogTail(self.log_capacity), self.stop_timeout)
+                instance._follow_logs(on_log)
+                return instance
+            except InstanceStartFailed as exc:
+                _remove_quietly(container)
+                # Bridge mode: another program took the chosen port between pick and bind.
+                if attempt < 2 and self.network == "bridge" and any(s in exc.message for s in _PORT_TAKEN):
+                    continue
+                raise
+            except BaseException:  # Ctrl-C or anything else mid-start: never leave the container
+                _remove_quietly(container)
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _check_image(self, spec: InstanceSpec) -> None:
+        """Fail before ``create``: the SDK's ``run`` would try to pull a missing image."""
+        with translate(f"look up image {spec.image}", instance=spec.name, image=spec.image):
+            self.client.images.get(spec.image)
+
+    def _create(self, spec: InstanceSpec, model_dir: str | None, limits: Limits) -> tuple[Container, int]:
+        environment = dict(spec.environment)
+        kwargs: dict[str, Any] = {}
+        port = free_port()
+        if self.network == "host":
+            environment["SAGEMAKER_BIND_TO_PORT"] = str(port)
+            environment["BTE_BIND_HOST"] = LOOPBACK
+            kwargs["network_mode"] = "host"
+        else:
+            container_port = environment.get("SAGEMAKER_BIND_TO_PORT") or str(CONTAINER_PORT)
+            kwargs["ports"] = {f"{container_port}/tcp": (LOOPBACK, port)}
+        if model_dir is not None:
+            kwargs["volumes"] = {model_dir: {"bind": MODEL_MOUNT, "mode": "ro"}}
+        if limits.nano_cpus is not None:
+            kwargs["nano_cpus"] = limits.nano_cpus
+        if limits.memory_bytes is not None:
+            kwargs["mem_limit"] = limits.memory_bytes
+        with translate(f"create the container of instance {spec.name} from image {spec.image}", instance=spec.name, image=spec.image):
+            container = self.client.containers.create(
+                spec.image,
+                command=["serve"],
+                name=_container_name(spec.name),
+                labels={JOB_LABEL: spec.job_name, INSTANCE_LABEL: spec.name},
+                environment=environment,
+                **kwargs,
+            )
+        LIVE_CONTAINERS.add(container)
+        return container, port
+
+
+def _container_name(instance_name: str) -> str:
+    # Unique even when a leftover of an earlier run still holds the plain name.
+    safe = re.sub(r"[^a-zA-Z0-9_.-]", "-", instance_name)[:200]
+    return f"bte-{safe}-{secrets.token_hex(3)}"
+
+
+def _model_dir(spec: InstanceSpec) -> str | None:
+    if spec.model_dir is None:
+        return None
+    path = os.path.abspath(spec.model_dir)
+    if not os.path.isdir(path):
+        raise InstanceStartFailed(
+            f"model artifacts directory {path} of instance {spec.name} (job {spec.job_name}) does not exist",
+            instance=spec.name,
+        )
+    return path
+
+
+def _remove_quietly(container: Container) -> None:
+    try:
+        container.remove(force=True)
+    except Exception:  # best effort on a path that is already raising the real error
+        pass
+    LIVE_CONTAINERS.discard(container.id)
