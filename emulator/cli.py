@@ -1,0 +1,177 @@
+"""The ``bte`` command: thin argument parsing over the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Sequence
+
+from emulator import __version__
+
+
+def _job_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", help="CreateTransformJob request as a JSON file (the dict boto3 takes)")
+    p.add_argument("--model", help="CreateModel request as a JSON file (Image, ModelDataUrl, Environment)")
+    p.add_argument("--model-dir", help="a folder with inference.py: runs as a local process (no Docker needed)")
+    p.add_argument("--image", help="a serving image to run with Docker (overrides the model's Image)")
+    p.add_argument("--runtime", choices=["process", "docker"], help="where the model runs (default: from the model)")
+    p.add_argument("--s3-endpoint-url", help="S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3 / AWS settings)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bte", description="bte: run SageMaker Batch Transform jobs on your own machine."
+    )
+    parser.add_argument("--version", action="version", version=f"bte {__version__}")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+
+    run = verbs.add_parser("run", help="run a transform job to its end")
+    _job_args(run)
+    run.add_argument("--json", action="store_true", help="print the DescribeTransformJob-shaped result as JSON")
+    run.add_argument("--ping-timeout", type=float, help="seconds to wait for /ping (default 300; the service: ~1800)")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress display or container logs")
+
+    plan = verbs.add_parser("plan", help="show what a job would do, without starting a container")
+    _job_args(plan)
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+
+    image = verbs.add_parser("image", help="serving images")
+    image_verbs = image.add_subparsers(dest="image_verb", metavar="ACTION")
+    build = image_verbs.add_parser("build", help="build a serving image for a model folder with inference.py")
+    build.add_argument("model_dir")
+    build.add_argument("-t", "--tag", required=True)
+    build.add_argument("--base", default="python:3.11-slim", help="base image (default python:3.11-slim)")
+    build.add_argument("--wheels", help="offline wheelhouse: install fastapi/uvicorn from here, no index")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verb is None:
+        parser.print_help()
+        return 2
+    from emulator.spec.errors import BteError
+
+    try:
+        if args.verb == "run":
+            return _run(args)
+        if args.verb == "plan":
+            return _plan(args)
+        if args.verb == "image":
+            return _image(args, parser)
+    except BteError as exc:
+        print(f"bte: {exc.code}: {exc}", file=sys.stderr)
+        return 2
+    parser.print_help()
+    return 2
+
+
+def _common(args: argparse.Namespace) -> dict[str, Any]:
+    return dict(
+        model=args.model, model_dir=args.model_dir, image=args.image,
+        runtime=args.runtime, s3_endpoint_url=args.s3_endpoint_url,
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from emulator.progress import ProgressDisplay
+    from emulator.transform import prepare, run_transform_job
+
+    console = Console(stderr=True)
+    kwargs = _common(args)
+    prepared = prepare(args.job, **kwargs)  # validates and plans before anything starts
+    listeners = []
+    display = None
+    if not args.quiet:
+        for w in prepared.plan.warnings:
+            console.print(f"[yellow]warning[/yellow] {w.source}: {w.message} Fix: {w.fix}", highlight=False)
+        display = ProgressDisplay(console, len(prepared.plan.inputs), sum(o.size for o in prepared.plan.inputs))
+        listeners.append(display)
+    if display:
+        with display:
+            result = run_transform_job(args.job, ping_timeout_s=args.ping_timeout, listeners=listeners, **kwargs)
+    else:
+        result = run_transform_job(args.job, ping_timeout_s=args.ping_timeout, listeners=listeners, **kwargs)
+    if args.json:
+        print(json.dumps(result.describe(), indent=2, default=_json_default))
+    else:
+        for source, output in result.outputs.items():
+            print(f"{source} -> {output}")
+    if result.status == "Completed":
+        console.print(f"Transform job {result.spec.name}: [green]Completed[/green]")
+        return 0
+    console.print(f"Transform job {result.spec.name}: [red]{result.status}[/red]", highlight=False)
+    if result.failure_reason:
+        print(f"FailureReason: {result.failure_reason}", file=sys.stderr)
+    return 1
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from emulator.transform import prepare
+
+    prepared = prepare(args.job, **_common(args))
+    plan = prepared.plan
+    if args.json:
+        print(json.dumps(plan_as_dict(prepared), indent=2))
+        return 0
+    print(f"Transform job {plan.spec.name}: {len(plan.inputs)} input file(s), runtime {prepared.runtime_name}, "
+          f"model {prepared.source.describe()}")
+    for instance, files in plan.assignments.items():
+        print(f"  {instance}: {', '.join(f.display_name for f in files) or '(idle)'}")
+    print("Environment (job over model; platform last):")
+    for name, var in plan.environment.items():
+        print(f"  {name}={var.value}  [{var.source}]")
+    p = plan.parameters
+    print("Execution parameters (request > container's /execution-parameters > default):")
+    for name, value in (("MaxConcurrentTransforms", p.max_concurrent_transforms),
+                        ("BatchStrategy", p.batch_strategy), ("MaxPayloadInMB", p.max_payload_in_mb)):
+        src = p.sources[name]
+        note = " (the container may still set it at run time)" if src == "default" else ""
+        print(f"  {name}={value}  [{src}]{note}")
+    for w in plan.warnings:
+        print(f"warning: {w.source}: {w.message} Fix: {w.fix}")
+    return 0
+
+
+def plan_as_dict(prepared: Any) -> dict[str, Any]:
+    plan = prepared.plan
+    return {
+        "TransformJobName": plan.spec.name,
+        "Runtime": prepared.runtime_name,
+        "Instances": {k: [f.uri for f in v] for k, v in plan.assignments.items()},
+        "Environment": {k: {"Value": v.value, "Source": v.source} for k, v in plan.environment.items()},
+        "ExecutionParameters": {
+            "MaxConcurrentTransforms": plan.parameters.max_concurrent_transforms,
+            "BatchStrategy": plan.parameters.batch_strategy,
+            "MaxPayloadInMB": plan.parameters.max_payload_in_mb,
+            "Sources": dict(plan.parameters.sources),
+        },
+        "Warnings": [{"Code": w.code, "Source": w.source, "Message": w.message, "Fix": w.fix} for w in plan.warnings],
+    }
+
+
+def _image(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.image_verb != "build":
+        parser.parse_args(["image", "--help"])
+        return 2
+    from emulator.images import build_image
+
+    tag = build_image(args.model_dir, args.tag, base_image=args.base, wheelhouse=args.wheels)
+    print(tag)
+    return 0
+
+
+def _json_default(value: Any) -> Any:
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The platform's side of the container contract: /ping, /execution-parameters, /invocations.
+
+Failure texts start with the service's own words (reference sections 3 and 7) and then
+say, in bte's words, which file and mini-batch, what came back and what to change.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import requests
+
+from emulator.engine.errors import InvocationFailed
+
+PING_TIMEOUT_S = 2.0  # the service's per-ping request timeout
+PING_INTERVAL_S = 0.25
+_EXCERPT = 300
+
+
+def excerpt(body: bytes, limit: int = _EXCERPT) -> str:
+    text = body[:limit].decode("utf-8", "replace").strip()
+    return text + ("…" if len(body) > limit else "")
+
+
+def ping_once(url: str) -> int | None:
+    """The /ping status, or None when nothing answers."""
+    try:
+        return requests.get(f"{url}/ping", timeout=PING_TIMEOUT_S).status_code
+    except requests.RequestException:
+        return None
+
+
+def fetch_execution_parameters(url: str) -> bytes | None:
+    """The body of GET /execution-parameters, or None for a 404 or no answer (both normal)."""
+    try:
+        response = requests.get(f"{url}/execution-parameters", timeout=PING_TIMEOUT_S)
+    except requests.RequestException:
+        return None
+    return response.content if response.status_code == 200 else None
+
+
+@dataclass(frozen=True)
+class InvocationSettings:
+    content_type: str | None
+    accept: str | None
+    timeout_s: float
+    max_retries: int
+    backoff_s: float = 0.2
+
+
+@dataclass(frozen=True)
+class BatchLabel:
+    """Where a mini-batch came from, for every message about it."""
+
+    source: str
+    batch: int
+    first_record: int
+    record_count: int
+    start_offset: int
+    end_offset: int
+
+    def __str__(self) -> str:
+        last = self.first_record + self.record_count - 1
+        return (
+            f"{self.source}: mini-batch {self.batch} (records {self.first_record}-{last}, "
+            f"bytes {self.start_offset}-{self.end_offset})"
+        )
+
+
+class Invoker:
+    """POSTs mini-batches for one worker, with the job's timeout and retries.
+
+    Retried: no answer, a time-out, and 5xx answers (the container may recover). Not
+    retried: 4xx, which would only fail again. The service does not document which
+    failures it retries (reference 6.7); this is bte's choice, documented in docs/engine.md.
+    """
+
+    def __init__(self, url: str, settings: InvocationSettings, cancelled: threading.Event) -> None:
+        self.url = f"{url}/invocations"
+        self.settings = settings
+        self.cancelled = cancelled
+        self.session = requests.Session()
+        self.headers = {}
+        if settings.content_type:
+            self.headers["Content-Type"] = settings.content_type
+        if settings.accept:  # with Accept unset, no Accept header reaches the container
+            self.headers["Accept"] = settings.accept
+        else:
+            self.session.headers.pop("Accept", None)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def invoke(
+        self, body: bytes, label: BatchLabel, on_retry: Callable[[int, str], None] | None = None
+    ) -> bytes:
+        s = self.settings
+        attempts = s.max_retries + 1
+        last = ""
+        for attempt in range(1, attempts + 1):
+            if self.cancelled.is_set():
+                raise InvocationFailed(f"{label}: stopped")
+            try:
+                response = self.session.post(self.url, data=body, headers=self.headers, timeout=(10, s.timeout_s))
+            except requests.Timeout:
+                last = (
+                    f"Unable to get response from algorithm: no answer within "
+                    f"InvocationsTimeoutInSeconds={s.timeout_s:g}"
+                )
+                kind = "AlgorithmError"
+            except requests.RequestException as exc:
+                last = f"Unable to get response from algorithm: {exc.__class__.__name__}: {_short(exc)}"
+                kind = "AlgorithmError"
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    return response.content
+                if 400 <= status < 500:
+                    raise InvocationFailed(
+                        f"ClientError: See job logs for more information. bte: {label} answered "
+                        f"HTTP {status}: {excerpt(response.content)!r}. The model refused this input: "
+                        "check ContentType, SplitType and the records in that byte range."
+                    )
+                last = f"Bad HTTP status received from algorithm: {status}: {excerpt(response.content)!r}"
+                kind = "AlgorithmError"
+            if attempt < attempts and not self.cancelled.is_set():
+                if on_retry:
+                    on_retry(attempt + 1, last)
+                time.sleep(s.backoff_s * (2 ** (attempt - 1)))
+        raise InvocationFailed(
+            f"{kind}: See job logs for more information. bte: {label} failed after {attempts} "
+            f"attempt(s) (InvocationsMaxRetries={s.max_retries}): {last}. Fix the model, or raise "
+            "ModelClientConfig.InvocationsTimeoutInSeconds / InvocationsMaxRetries."
+        )
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 160 else text[:160] + "…"

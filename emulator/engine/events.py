@@ -1,0 +1,165 @@
+"""The one event stream of a transform job.
+
+The engine emits typed events; the progress display, the job record, the report and
+the tests all listen. Nothing is wired into the engine by hand. Every event carries a
+sequence id and, where something caused it, the id of that cause (``cause``), so a
+report can draw a timeline from the stream alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    job: str
+    id: int = field(default_factory=lambda: next(_ids))
+    time: float = field(default_factory=time.time)
+    cause: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobStateChanged(Event):
+    status: str  # InProgress | Completed | Failed | Stopping | Stopped
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstanceStarted(Event):
+    instance: str
+    url: str
+    runtime: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstanceLog(Event):
+    instance: str
+    line: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PingOk(Event):
+    instance: str
+    waited_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParametersResolved(Event):
+    instance: str
+    max_concurrent_transforms: int
+    batch_strategy: str
+    max_payload_in_mb: int
+    sources: dict[str, str]  # parameter -> "request" | "container" | "default"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileStarted(Event):
+    instance: str
+    source: str
+    size: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MiniBatchSent(Event):
+    instance: str
+    worker: int
+    source: str
+    batch: int
+    records: int
+    bytes: int
+    attempt: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class MiniBatchDone(Event):
+    instance: str
+    worker: int
+    source: str
+    batch: int
+    records: int
+    bytes: int
+    response_bytes: int
+    started: float
+    duration_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class MiniBatchRetried(Event):
+    instance: str
+    worker: int
+    source: str
+    batch: int
+    attempt: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MiniBatchFailed(Event):
+    instance: str
+    worker: int
+    source: str
+    batch: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileDone(Event):
+    instance: str
+    source: str
+    output: str | None  # None when the file failed or the job stopped
+    ok: bool
+    reason: str | None = None
+    batches: int = 0
+    records: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobDone(Event):
+    status: str
+    failure_reason: str | None = None
+
+
+Listener = Callable[[Event], None]
+
+
+class EventStream:
+    """Fan-out of events to listeners, safe to emit from any thread.
+
+    Listeners run in the emitting thread, in subscription order, under one lock, so each
+    listener sees events one at a time and in one global order.
+    """
+
+    def __init__(self, job: str) -> None:
+        self.job = job
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Listener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def emit(self, event: Event) -> Event:
+        with self._lock:
+            for listener in self._listeners:
+                listener(event)
+        return event
+
+
+class EventLog:
+    """A listener that keeps every event: the job's record, and what tests read."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type[Event]) -> list:
+        return [e for e in self.events if isinstance(e, kind)]

@@ -1,0 +1,194 @@
+"""Running one instance's files: a feeder splits files into mini-batches, N workers POST them.
+
+Memory stays bounded by workers x payload: the feeder takes a slot from a window of
+2 x MaxConcurrentTransforms before it reads the next mini-batch, and a slot comes back
+only when that mini-batch's output has been written (or dropped). Workers take
+mini-batches across file boundaries, so the end of one file overlaps the start of the
+next, but a mini-batch never mixes two files.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Callable
+
+from emulator import data, storage
+from emulator.engine import events as ev
+from emulator.engine.container_client import BatchLabel, InvocationSettings, Invoker
+from emulator.engine.errors import InvocationFailed
+from emulator.engine.file_run import FileOutcome, FileRun
+from emulator.plan import ExecutionParameters
+from emulator.spec import TransformJobSpec
+from emulator.spec.errors import BteError
+from emulator.storage import InputObject
+
+
+class InstanceWork:
+    def __init__(
+        self,
+        *,
+        spec: TransformJobSpec,
+        instance: str,
+        url: str,
+        files: tuple[InputObject, ...],
+        params: ExecutionParameters,
+        stream: ev.EventStream,
+        cancelled: threading.Event,
+        on_file_done: Callable[[InputObject, FileOutcome], None],
+        s3_endpoint_url: str | None = None,
+    ) -> None:
+        self.spec = spec
+        self.instance = instance
+        self.url = url
+        self.files = files
+        self.params = params
+        self.stream = stream
+        self.cancelled = cancelled
+        self.on_file_done = on_file_done
+        self.s3_endpoint_url = s3_endpoint_url
+        self.workers = max(1, params.max_concurrent_transforms)
+        self._window = threading.Semaphore(2 * self.workers)
+        self._queue: queue.Queue = queue.Queue()
+        self.processing = data.DataProcessing(
+            input_filter=spec.input_filter,
+            output_filter=spec.output_filter,
+            join_source=spec.join_source,
+            content_type=spec.content_type,
+            accept=spec.accept,
+            split_type=spec.split_type,
+        )
+        self.settings = InvocationSettings(
+            content_type=spec.content_type,
+            accept=spec.accept,
+            timeout_s=spec.invocations_timeout_s,
+            max_retries=spec.invocations_max_retries,
+        )
+
+    # -- feeder ---------------------------------------------------------------------
+    def run(self) -> None:
+        threads = [
+            threading.Thread(target=self._worker, args=(i,), name=f"{self.instance}-w{i}", daemon=True)
+            for i in range(self.workers)
+        ]
+        for t in threads:
+            t.start()
+        try:
+            for obj in self.files:
+                if self.cancelled.is_set():
+                    break
+                self._feed_file(obj)
+        finally:
+            for _ in threads:
+                self._queue.put(None)
+            for t in threads:
+                t.join()
+
+    def _release(self, n: int) -> None:
+        for _ in range(n):
+            self._window.release()
+
+    def _feed_file(self, obj: InputObject) -> None:
+        job = self.spec.name
+        self.stream.emit(ev.FileStarted(job=job, instance=self.instance, source=obj.display_name, size=obj.size))
+        output_uri = storage.output_uri(self.spec.output_path, obj)
+        try:
+            writer = storage.open_output(
+                output_uri, kms_key_id=self.spec.kms_key_id, s3_endpoint_url=self.s3_endpoint_url
+            )
+        except BteError as exc:
+            self.on_file_done(obj, FileOutcome(False, None, f"{obj.display_name}: {exc}", 0, 0))
+            return
+        run = FileRun(
+            obj,
+            output_uri,
+            writer,
+            data.OrderedAssembler(self.spec.assemble_with, max_pending=2 * self.workers),
+            self._release,
+            lambda r, outcome: self.on_file_done(r.obj, outcome),
+        )
+        try:
+            chunks = storage.open_input(obj, s3_endpoint_url=self.s3_endpoint_url)
+            if self.spec.compression_type == "Gzip":
+                chunks = data.gunzip(chunks)
+            batches = data.iter_minibatches(
+                chunks,
+                split_type=self.spec.split_type,
+                batch_strategy=self.params.batch_strategy,
+                max_payload_bytes=self.params.max_payload_bytes,
+                source=obj.display_name,
+            )
+            for batch in batches:
+                self._window.acquire()
+                if run.failed or self.cancelled.is_set():
+                    self._window.release()
+                    break
+                run.batch_sent(batch.record_count)
+                self._queue.put((run, batch))
+        except BteError as exc:
+            run.fail(str(exc) if obj.display_name in str(exc) else f"{obj.display_name}: {exc}")
+        except Exception as exc:  # an unexpected failure still ends the file, named
+            run.fail(f"{obj.display_name}: {exc.__class__.__name__}: {exc}")
+        finally:
+            if self.cancelled.is_set():
+                run.fail(f"{obj.display_name}: the job was stopped")
+            run.all_sent()
+
+    # -- workers --------------------------------------------------------------------
+    def _worker(self, worker: int) -> None:
+        invoker = Invoker(self.url, self.settings, self.cancelled)
+        try:
+            while (item := self._queue.get()) is not None:
+                run, batch = item
+                self._invoke(invoker, worker, run, batch)
+        finally:
+            invoker.close()
+
+    def _invoke(self, invoker: Invoker, worker: int, run: FileRun, batch: "data.MiniBatch") -> None:
+        job, source = self.spec.name, run.obj.display_name
+        if run.failed or self.cancelled.is_set():
+            run.batch_failed(run.failure or f"{source}: the job was stopped")
+            return
+        label = BatchLabel(
+            source, batch.index, batch.first_record, batch.record_count, batch.start_offset, batch.end_offset
+        )
+        try:
+            body = batch.body if self.processing.is_identity else self.processing.filter_input(batch)
+            sent = self.stream.emit(
+                ev.MiniBatchSent(
+                    job=job, instance=self.instance, worker=worker, source=source,
+                    batch=batch.index, records=batch.record_count, bytes=len(body),
+                )
+            )
+            started = time.time()
+
+            def on_retry(attempt: int, reason: str) -> None:
+                self.stream.emit(
+                    ev.MiniBatchRetried(
+                        job=job, instance=self.instance, worker=worker, source=source,
+                        batch=batch.index, attempt=attempt, reason=reason, cause=sent.id,
+                    )
+                )
+
+            response = invoker.invoke(body, label, on_retry)
+            output = response if self.processing.is_identity else self.processing.finish_output(batch, response)
+        except BteError as exc:
+            reason = str(exc)
+            if source not in reason:
+                reason = f"{label}: {reason}"
+            self.stream.emit(
+                ev.MiniBatchFailed(
+                    job=job, instance=self.instance, worker=worker, source=source, batch=batch.index, reason=reason
+                )
+            )
+            run.batch_failed(reason)
+            return
+        self.stream.emit(
+            ev.MiniBatchDone(
+                job=job, instance=self.instance, worker=worker, source=source, batch=batch.index,
+                records=batch.record_count, bytes=len(body), response_bytes=len(response),
+                started=started, duration_s=time.time() - started, cause=sent.id,
+            )
+        )
+        run.batch_ok(batch.index, output)

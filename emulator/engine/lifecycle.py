@@ -1,0 +1,162 @@
+"""The transform job's lifecycle as a pure state machine: stimuli in, instructions out.
+
+No threads, no sockets: ``JobLifecycle.handle(stimulus)`` returns what to do next, and
+the runner (engine/runner.py) carries it out and feeds the results back in. A fault
+scenario is then a few lines of test (tests/engine/test_lifecycle.py).
+
+    InProgress ──(every file ok)────────────────> Completed
+        │ ─────(a file failed / never healthy)──> Failed    (FailureReason set)
+        └─ stop ─> Stopping ─(instances gone)───> Stopped   (no output kept)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TERMINAL = frozenset({"Completed", "Failed", "Stopped"})
+
+
+# Stimuli ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Submitted:
+    instances: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InstanceHealthy:
+    instance: str
+
+
+@dataclass(frozen=True)
+class InstanceFailed:
+    instance: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileFinished:
+    instance: str
+    source: str
+    ok: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class InstanceIdle:
+    """The instance has no files left to run."""
+
+    instance: str
+
+
+@dataclass(frozen=True)
+class StopRequested:
+    pass
+
+
+@dataclass(frozen=True)
+class InstancesStopped:
+    pass
+
+
+Stimulus = Submitted | InstanceHealthy | InstanceFailed | FileFinished | InstanceIdle | StopRequested | InstancesStopped
+
+
+# Instructions -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StartInstances:
+    instances: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    instance: str
+
+
+@dataclass(frozen=True)
+class CancelWork:
+    pass
+
+
+@dataclass(frozen=True)
+class StopInstances:
+    pass
+
+
+@dataclass(frozen=True)
+class DiscardOutputs:
+    pass
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    status: str
+    failure_reason: str | None = None
+
+
+Instruction = StartInstances | RunFiles | CancelWork | StopInstances | DiscardOutputs | SetStatus
+
+
+@dataclass
+class JobLifecycle:
+    status: str = "InProgress"
+    instances: tuple[str, ...] = ()
+    healthy: set[str] = field(default_factory=set)
+    idle: set[str] = field(default_factory=set)
+    failures: list[str] = field(default_factory=list)
+    stop_requested: bool = False
+    stopping_instances: bool = False
+
+    def handle(self, stimulus: Stimulus) -> list[Instruction]:
+        if self.status in TERMINAL:
+            return []
+        match stimulus:
+            case Submitted(instances):
+                self.instances = instances
+                return [StartInstances(instances)]
+            case InstanceHealthy(instance):
+                if self.stop_requested or self.stopping_instances:
+                    return []
+                self.healthy.add(instance)
+                return [RunFiles(instance)]
+            case InstanceFailed(instance, reason):
+                # A dead or never-healthy instance fails the whole job, as on the service.
+                self.failures.append(reason)
+                return self._wind_down()
+            case FileFinished(_, _, ok, reason):
+                if not ok and reason and not self.stop_requested:
+                    self.failures.append(reason)
+                return []
+            case InstanceIdle(instance):
+                self.idle.add(instance)
+                if set(self.instances) <= self.idle:
+                    return self._wind_down()
+                return []
+            case StopRequested():
+                if self.stop_requested:
+                    return []
+                self.stop_requested = True
+                self.status = "Stopping"
+                out: list[Instruction] = [SetStatus("Stopping"), CancelWork()]
+                if not self.stopping_instances:
+                    self.stopping_instances = True
+                    out.append(StopInstances())
+                return out
+            case InstancesStopped():
+                return self._finish()
+        raise TypeError(f"unknown stimulus {stimulus!r}")
+
+    def _wind_down(self) -> list[Instruction]:
+        if self.stopping_instances:
+            return []
+        self.stopping_instances = True
+        return [CancelWork(), StopInstances()] if self.failures else [StopInstances()]
+
+    def _finish(self) -> list[Instruction]:
+        if self.stop_requested:
+            self.status = "Stopped"
+            return [DiscardOutputs(), SetStatus("Stopped")]
+        if self.failures:
+            self.status = "Failed"
+            return [SetStatus("Failed", self.failures[0])]
+        self.status = "Completed"
+        return [SetStatus("Completed")]

@@ -1,0 +1,250 @@
+"""Carries out the lifecycle's instructions: start instances, ping, run files, stop.
+
+Threads report back as stimuli on one queue; only the runner's own thread touches the
+lifecycle, so its decisions stay pure and ordered.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator import storage
+from emulator.engine import events as ev
+from emulator.engine import lifecycle as lc
+from emulator.engine.container_client import PING_INTERVAL_S, fetch_execution_parameters, ping_once
+from emulator.engine.file_run import FileOutcome
+from emulator.engine.instance_work import InstanceWork
+from emulator.plan import Plan, parse_container_parameters, resolve_execution_parameters
+from emulator.runtime import InstanceSpec
+from emulator.spec.errors import BteError
+from emulator.storage import InputObject
+
+DEFAULT_PING_TIMEOUT_S = 300.0
+SERVICE_PING_TIMEOUT_S = 1800.0  # the service keeps pinging for about 30 minutes
+PING_FAILURE = (
+    "AlgorithmError: Model container failed to respond to ping. "
+    "Please ensure /ping endpoint is implemented and responds with an HTTP 200 status code"
+)
+FAILURE_REASON_MAX = 1024  # DescribeTransformJob's FailureReason is at most 1024 characters
+
+
+@dataclass
+class RunOptions:
+    ping_timeout_s: float = DEFAULT_PING_TIMEOUT_S
+    s3_endpoint_url: str | None = None
+    log_tail_lines: int = 8
+
+
+@dataclass
+class RunResult:
+    status: str
+    failure_reason: str | None
+    start_time: float | None
+    end_time: float
+    outputs: dict[str, str] = field(default_factory=dict)  # input display name -> output URI
+    parameters: dict[str, Any] = field(default_factory=dict)  # instance -> ExecutionParameters
+
+
+class JobRunner:
+    def __init__(self, plan: Plan, runtime, model_dir: str | None, code_dir: str | None, image: str | None,
+                 stream: ev.EventStream, options: RunOptions | None = None) -> None:
+        self.plan = plan
+        self.spec = plan.spec
+        self.runtime = runtime
+        self.model_dir, self.code_dir, self.image = model_dir, code_dir, image
+        self.stream = stream
+        self.options = options or RunOptions()
+        self.lifecycle = lc.JobLifecycle()
+        self._stimuli: queue.Queue = queue.Queue()
+        self._cancelled = threading.Event()
+        self._instances: dict[str, Any] = {}
+        self._instances_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._committed: list[str] = []
+        self._result = RunResult("InProgress", None, None, 0.0)
+
+    # -- public ---------------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask the job to stop (StopTransformJob, Ctrl-C); safe from any thread."""
+        self._stimuli.put(lc.StopRequested())
+
+    def run(self) -> RunResult:
+        self._emit_status("InProgress")
+        self._execute(self.lifecycle.handle(lc.Submitted(self.plan.instance_names)))
+        try:
+            while self.lifecycle.status not in lc.TERMINAL:
+                try:
+                    stimulus = self._stimuli.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                self._execute(self.lifecycle.handle(stimulus))
+        except KeyboardInterrupt:
+            self._execute(self.lifecycle.handle(lc.StopRequested()))
+            while self.lifecycle.status not in lc.TERMINAL:
+                self._execute(self.lifecycle.handle(self._stimuli.get()))
+        return self._result
+
+    # -- instructions ---------------------------------------------------------------
+    def _execute(self, instructions: list[lc.Instruction]) -> None:
+        for instruction in instructions:
+            match instruction:
+                case lc.StartInstances(names):
+                    for name in names:
+                        self._spawn(self._start_instance, name)
+                case lc.RunFiles(name):
+                    pass  # started by the instance's own thread right after it is healthy
+                case lc.CancelWork():
+                    self._cancelled.set()
+                case lc.StopInstances():
+                    self._spawn(self._stop_everything)
+                case lc.DiscardOutputs():
+                    self._discard_outputs()
+                case lc.SetStatus(status, reason):
+                    self._emit_status(status, reason)
+
+    def _spawn(self, target, *args) -> None:
+        t = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(t)
+        t.start()
+
+    def _emit_status(self, status: str, reason: str | None = None) -> None:
+        if reason is not None and len(reason) > FAILURE_REASON_MAX:
+            reason = reason[: FAILURE_REASON_MAX - 1] + "…"
+        self._result.status, self._result.failure_reason = status, reason
+        self.stream.emit(ev.JobStateChanged(job=self.spec.name, status=status, failure_reason=reason))
+        if status in lc.TERMINAL:
+            self._result.end_time = time.time()
+            self.stream.emit(ev.JobDone(job=self.spec.name, status=status, failure_reason=reason))
+
+    # -- per instance (own thread) -----------------------------------------------------
+    def _start_instance(self, name: str) -> None:
+        job = self.spec.name
+        files = self.plan.assignments[name]
+        instance_spec = InstanceSpec(
+            name=name, job_name=job, environment=self.plan.container_environment(),
+            instance_type=self.spec.instance_type, image=self.image,
+            model_dir=self.model_dir, code_dir=self.code_dir,
+        )
+        try:
+            instance = self.runtime.start(
+                instance_spec, on_log=lambda inst, line: self.stream.emit(ev.InstanceLog(job=job, instance=inst, line=line))
+            )
+        except BteError as exc:
+            self._stimuli.put(lc.InstanceFailed(name, f"{name}: could not start: {exc}"))
+            return
+        with self._instances_lock:
+            self._instances[name] = instance
+            if self._cancelled.is_set():
+                return
+        if self._result.start_time is None:
+            self._result.start_time = time.time()
+        self.stream.emit(ev.InstanceStarted(job=job, instance=name, url=instance.url, runtime=self.runtime.name))
+        reason = self._wait_healthy(name, instance)
+        if reason:
+            self._stimuli.put(lc.InstanceFailed(name, reason))
+            return
+        body = fetch_execution_parameters(instance.url)
+        answer, problems = parse_container_parameters(body)
+        for problem in problems:
+            self.stream.emit(ev.InstanceLog(job=job, instance=f"{job}/data-log", line=problem))
+        params = resolve_execution_parameters(self.spec, answer)
+        self._result.parameters[name] = params
+        self.stream.emit(
+            ev.ParametersResolved(
+                job=job, instance=name, max_concurrent_transforms=params.max_concurrent_transforms,
+                batch_strategy=params.batch_strategy, max_payload_in_mb=params.max_payload_in_mb,
+                sources=dict(params.sources),
+            )
+        )
+        self.stream.emit(ev.InstanceLog(job=job, instance=f"{job}/data-log", line=params.data_log_line()))
+        self._stimuli.put(lc.InstanceHealthy(name))
+        if self._cancelled.is_set():
+            return
+        InstanceWork(
+            spec=self.spec, instance=name, url=instance.url, files=files, params=params,
+            stream=self.stream, cancelled=self._cancelled,
+            on_file_done=lambda obj, outcome: self._file_done(name, obj, outcome),
+            s3_endpoint_url=self.options.s3_endpoint_url,
+        ).run()
+        self._stimuli.put(lc.InstanceIdle(name))
+
+    def _wait_healthy(self, name: str, instance) -> str | None:
+        started = time.time()
+        deadline = started + self.options.ping_timeout_s
+        while not self._cancelled.is_set():
+            status = ping_once(instance.url)
+            if status == 200:
+                self.stream.emit(ev.PingOk(job=self.spec.name, instance=name, waited_s=time.time() - started))
+                return None
+            if not instance.is_alive():
+                return (
+                    f"{PING_FAILURE}. bte: {name} exited with code {instance.exit_code()} before it became "
+                    f"healthy. Last log lines: {self._tail(instance)}"
+                )
+            if time.time() > deadline:
+                last = f"answered {status}" if status is not None else "did not answer"
+                return (
+                    f"{PING_FAILURE}. bte: {name} {last} on /ping for {self.options.ping_timeout_s:g} s "
+                    f"(raise the start timeout with --ping-timeout; the service waits about 30 minutes). "
+                    f"Last log lines: {self._tail(instance)}"
+                )
+            time.sleep(PING_INTERVAL_S)
+        return None
+
+    def _tail(self, instance) -> str:
+        lines = instance.log_tail(self.options.log_tail_lines)
+        return " | ".join(line.strip() for line in lines if line.strip()) or "(none)"
+
+    def _file_done(self, instance: str, obj: InputObject, outcome: FileOutcome) -> None:
+        if outcome.ok and outcome.output:
+            self._committed.append(outcome.output)
+            self._result.outputs[obj.display_name] = outcome.output
+        self.stream.emit(
+            ev.FileDone(
+                job=self.spec.name, instance=instance, source=obj.display_name, output=outcome.output,
+                ok=outcome.ok, reason=outcome.reason, batches=outcome.batches, records=outcome.records,
+            )
+        )
+        self._stimuli.put(lc.FileFinished(instance, obj.display_name, outcome.ok, outcome.reason))
+
+    def _stop_everything(self) -> None:
+        current = threading.current_thread()
+        if not self._cancelled.is_set():
+            # A normal end: every instance thread has put InstanceIdle and is returning.
+            for t in list(self._threads):
+                if t is not current:
+                    t.join()
+        self._cancelled.set()
+        stopped: set[str] = set()
+        while True:
+            # Stop what is running first, so a worker blocked on a request gets its answer.
+            with self._instances_lock:
+                pending = [(n, i) for n, i in self._instances.items() if n not in stopped]
+            for name, instance in pending:
+                stopped.add(name)
+                try:
+                    instance.stop()
+                except BteError as exc:
+                    self.stream.emit(ev.InstanceLog(job=self.spec.name, instance=name, line=f"stop failed: {exc}"))
+            alive = [t for t in list(self._threads) if t is not current and t.is_alive()]
+            if not alive:
+                with self._instances_lock:
+                    if all(n in stopped for n in self._instances):
+                        break
+                continue
+            for t in alive:
+                t.join(timeout=0.5)
+        self._stimuli.put(lc.InstancesStopped())
+
+    def _discard_outputs(self) -> None:
+        """A stopped job stores no output (reference 2.6): remove what this run wrote."""
+        for uri in self._committed:
+            try:
+                storage.delete_output(uri, s3_endpoint_url=self.options.s3_endpoint_url)
+            except BteError:
+                pass
+        self._result.outputs.clear()

@@ -1,0 +1,195 @@
+"""The Python API: run or plan a transform job in one call.
+
+    from emulator import run_transform_job
+    result = run_transform_job("job.json", model_dir="sample_models/review-sentiment")
+    result.status, result.outputs, result.describe()
+
+Local paths and ``file://`` URIs are accepted in S3Uri, S3OutputPath and ModelDataUrl
+here (bte's extension); the SageMaker-compatible API refuses them as the service does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from emulator import runtime as runtimes
+from emulator import spec as specs
+from emulator import storage
+from emulator.engine import events as ev
+from emulator.engine.errors import ModelSourceError
+from emulator.engine.model_source import ModelSource, resolve_model_source
+from emulator.engine.runner import JobRunner, RunOptions, RunResult
+from emulator.plan import Plan, make_plan
+
+LINT_HEAD_BYTES = 64 * 1024
+LINT_MAX_FILES = 50
+
+JobRequest = Mapping[str, Any] | str | os.PathLike
+
+
+def load_request(request: JobRequest) -> dict[str, Any]:
+    """A request as a dict, from a dict or a JSON file's path."""
+    if isinstance(request, Mapping):
+        return dict(request)
+    path = Path(request)
+    try:
+        return json.loads(path.read_text())
+    except OSError as exc:
+        raise specs.ValidationException(f"cannot read {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise specs.ValidationException(f"{path} is not valid JSON: {exc}") from exc
+
+
+@dataclass
+class PreparedJob:
+    spec: specs.TransformJobSpec
+    model: specs.ModelSpec | None
+    source: ModelSource
+    plan: Plan
+    runtime_name: str
+
+
+@dataclass
+class TransformJobResult:
+    spec: specs.TransformJobSpec
+    plan: Plan
+    run: RunResult
+    creation_time: dt.datetime
+    log: ev.EventLog = field(default_factory=ev.EventLog)
+
+    @property
+    def status(self) -> str:
+        return self.run.status
+
+    @property
+    def failure_reason(self) -> str | None:
+        return self.run.failure_reason
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return dict(self.run.outputs)
+
+    def describe(self) -> dict[str, Any]:
+        """The DescribeTransformJob-shaped result, filled as the service fills it."""
+
+        def stamp(t: float | None) -> dt.datetime | None:
+            return dt.datetime.fromtimestamp(t, dt.timezone.utc) if t else None
+
+        return specs.describe_transform_job(
+            self.spec,
+            arn=specs.transform_job_arn(self.spec.name),
+            status=self.run.status,
+            creation_time=self.creation_time,
+            start_time=stamp(self.run.start_time),
+            end_time=stamp(self.run.end_time),
+            failure_reason=self.run.failure_reason,
+        )
+
+
+def choose_runtime(source: ModelSource, requested: str | None, image_given: bool = False) -> str:
+    if requested:
+        return requested
+    if source.image and (source.code_dir is None or image_given):
+        return "docker"
+    if source.code_dir is not None:
+        return "process"
+    raise ModelSourceError(
+        "no model to run: give a model directory with inference.py (--model-dir), an image "
+        "(--image), or a CreateModel request (--model) whose PrimaryContainer names an Image"
+    )
+
+
+def prepare(
+    job: JobRequest,
+    *,
+    model: JobRequest | None = None,
+    model_dir: str | os.PathLike | None = None,
+    image: str | None = None,
+    runtime: str | None = None,
+    s3_endpoint_url: str | None = None,
+) -> PreparedJob:
+    """Validate, resolve the model, list the inputs and plan: everything before a container."""
+    spec = specs.parse_transform_job(load_request(job), allow_local_uris=True)
+    model_spec = None
+    if model is not None:
+        model_spec = specs.parse_model(load_request(model), allow_local_uris=True)
+        if model_spec.name != spec.model_name:
+            raise specs.ValidationException(
+                f"Could not find model \"{specs.model_arn(spec.model_name)}\". bte: the job names ModelName "
+                f"'{spec.model_name}' but the model request given is '{model_spec.name}'"
+            )
+    source = resolve_model_source(model_spec, model_dir=model_dir, image=image, s3_endpoint_url=s3_endpoint_url)
+    runtime_name = choose_runtime(source, runtime, image_given=image is not None)
+    if runtime_name == "process" and source.code_dir is None:
+        raise ModelSourceError(
+            "the local-process runtime needs inference.py: pass --model-dir DIR, or a ModelDataUrl whose "
+            "model.tar.gz holds code/inference.py; or run the image with --runtime docker"
+        )
+    if runtime_name == "docker" and not source.image:
+        raise ModelSourceError("the docker runtime needs an image: pass --image TAG or a model with an Image")
+    inputs = storage.list_inputs(spec.input_uri, spec.data_type, s3_endpoint_url=s3_endpoint_url)
+    storage.check_output_path(spec.output_path, s3_endpoint_url=s3_endpoint_url)
+    heads = {obj.uri: _head(obj, s3_endpoint_url) for obj in inputs[:LINT_MAX_FILES]}
+    plan = make_plan(spec, source.environment, inputs, heads=heads)
+    return PreparedJob(spec, model_spec, source, plan, runtime_name)
+
+
+def _head(obj: storage.InputObject, s3_endpoint_url: str | None) -> bytes:
+    head = b""
+    chunks = storage.open_input(obj, chunk_size=LINT_HEAD_BYTES, s3_endpoint_url=s3_endpoint_url)
+    try:
+        for chunk in chunks:
+            head += chunk
+            if len(head) >= LINT_HEAD_BYTES:
+                break
+    finally:
+        close = getattr(chunks, "close", None)
+        if close:
+            close()
+    return head[:LINT_HEAD_BYTES]
+
+
+def plan_transform_job(job: JobRequest, **kwargs: Any) -> Plan:
+    return prepare(job, **kwargs).plan
+
+
+def run_transform_job(
+    job: JobRequest,
+    *,
+    model: JobRequest | None = None,
+    model_dir: str | os.PathLike | None = None,
+    image: str | None = None,
+    runtime: str | None = None,
+    s3_endpoint_url: str | None = None,
+    ping_timeout_s: float | None = None,
+    listeners: Iterable[Callable[[ev.Event], None]] = (),
+    runtime_options: Mapping[str, Any] | None = None,
+    on_runner: Callable[[JobRunner], None] | None = None,
+) -> TransformJobResult:
+    """Run a transform job to its end and return the result (never raises for a Failed job)."""
+    creation_time = dt.datetime.now(dt.timezone.utc)
+    prepared = prepare(
+        job, model=model, model_dir=model_dir, image=image, runtime=runtime, s3_endpoint_url=s3_endpoint_url
+    )
+    stream = ev.EventStream(prepared.spec.name)
+    log = ev.EventLog()
+    stream.subscribe(log)
+    for listener in listeners:
+        stream.subscribe(listener)
+    options = RunOptions(s3_endpoint_url=s3_endpoint_url)
+    if ping_timeout_s is not None:
+        options.ping_timeout_s = ping_timeout_s
+    rt = runtimes.get_runtime(prepared.runtime_name, **dict(runtime_options or {}))
+    runner = JobRunner(
+        prepared.plan, rt, prepared.source.model_dir, prepared.source.code_dir, prepared.source.image,
+        stream, options,
+    )
+    if on_runner:
+        on_runner(runner)
+    result = runner.run()
+    return TransformJobResult(prepared.spec, prepared.plan, result, creation_time, log)
