@@ -79,7 +79,7 @@ def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from emulator.progress import ProgressDisplay
-    from emulator.transform import prepare, run_transform_job
+    from emulator.transform import prepare, run_prepared
 
     console = Console(stderr=True)
     kwargs = _common(args)
@@ -91,11 +91,12 @@ def _run(args: argparse.Namespace) -> int:
             console.print(f"[yellow]warning[/yellow] {w.source}: {w.message} Fix: {w.fix}", highlight=False)
         display = ProgressDisplay(console, len(prepared.plan.inputs), sum(o.size for o in prepared.plan.inputs))
         listeners.append(display)
+    run_kwargs = dict(s3_endpoint_url=args.s3_endpoint_url, ping_timeout_s=args.ping_timeout, listeners=listeners)
     if display:
         with display:
-            result = run_transform_job(args.job, ping_timeout_s=args.ping_timeout, listeners=listeners, **kwargs)
+            result = run_prepared(prepared, **run_kwargs)
     else:
-        result = run_transform_job(args.job, ping_timeout_s=args.ping_timeout, listeners=listeners, **kwargs)
+        result = run_prepared(prepared, **run_kwargs)
     if args.json:
         print(json.dumps(result.describe(), indent=2, default=_json_default))
     else:

@@ -166,16 +166,28 @@ def run_transform_job(
     image: str | None = None,
     runtime: str | None = None,
     s3_endpoint_url: str | None = None,
-    ping_timeout_s: float | None = None,
-    listeners: Iterable[Callable[[ev.Event], None]] = (),
-    runtime_options: Mapping[str, Any] | None = None,
-    on_runner: Callable[[JobRunner], None] | None = None,
+    **run_kwargs: Any,
 ) -> TransformJobResult:
     """Run a transform job to its end and return the result (never raises for a Failed job)."""
     creation_time = dt.datetime.now(dt.timezone.utc)
     prepared = prepare(
         job, model=model, model_dir=model_dir, image=image, runtime=runtime, s3_endpoint_url=s3_endpoint_url
     )
+    return run_prepared(prepared, s3_endpoint_url=s3_endpoint_url, creation_time=creation_time, **run_kwargs)
+
+
+def run_prepared(
+    prepared: PreparedJob,
+    *,
+    s3_endpoint_url: str | None = None,
+    ping_timeout_s: float | None = None,
+    listeners: Iterable[Callable[[ev.Event], None]] = (),
+    runtime_options: Mapping[str, Any] | None = None,
+    on_runner: Callable[[JobRunner], None] | None = None,
+    creation_time: dt.datetime | None = None,
+) -> TransformJobResult:
+    """Run a job that :func:`prepare` validated and planned."""
+    creation_time = creation_time or dt.datetime.now(dt.timezone.utc)
     stream = ev.EventStream(prepared.spec.name)
     log = ev.EventLog()
     stream.subscribe(log)
