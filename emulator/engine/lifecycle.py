@@ -157,6 +157,9 @@ class JobLifecycle:
             return [DiscardOutputs(), SetStatus("Stopped")]
         if self.failures:
             self.status = "Failed"
-            return [SetStatus("Failed", self.failures[0])]
+            reason = self.failures[0]
+            if len(self.failures) > 1:
+                reason += f" (and {len(self.failures) - 1} more failure(s); see the job log)"
+            return [SetStatus("Failed", reason)]
         self.status = "Completed"
         return [SetStatus("Completed")]
