@@ -1,0 +1,186 @@
+"""Local folders, with the same rules as S3.
+
+A local path (or file:// URI) is a raw string prefix over absolute file paths, exactly as
+an S3Uri is over keys: ``/d/in`` matches ``/d/in/a.csv`` and also ``/d/in_more/b.csv`` and
+``/d/in.csv``; ``/d/in/`` matches only what is inside the folder. Listing is recursive and
+sorted like S3 keys (by code point, which is UTF-8 byte order).
+
+Outputs are written to a hidden temporary file in the destination folder and renamed into
+place on commit, so a reader sees the whole file or none; abort deletes the temporary.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as stat_module
+import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from emulator.storage.base import OutputWriter, Storage, StoredObject
+from emulator.storage.errors import (
+    AccessDenied,
+    ManifestError,
+    NoObjectsFound,
+    ObjectMissing,
+    OutputWriteFailed,
+)
+from emulator.storage.uri import file_uri, local_path
+
+PARTIAL_SUFFIX = ".bte-partial"  # temporaries of unfinished outputs; never listed as inputs
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class LocalStorage(Storage):
+    def prefix_key(self, uri: str) -> str:
+        return local_path(uri)
+
+    def _object(self, path: str, size: int) -> StoredObject:
+        return StoredObject(uri=file_uri(path), key=path, size=size, display_name=path)
+
+    def list_prefix(self, uri: str) -> list[StoredObject]:
+        prefix = local_path(uri)
+        folder, _, start = prefix.rpartition("/")
+        folder = folder or "/"
+        found: list[StoredObject] = []
+        try:
+            for entry in os.scandir(folder):
+                if entry.name.startswith(start):
+                    self._collect(entry, found)
+        except FileNotFoundError:
+            pass
+        except PermissionError as exc:
+            raise AccessDenied(
+                f'Cannot list local input path "{prefix}": permission denied on {exc.filename}. '
+                "Give the user running bte read access to that folder.",
+                uri=uri,
+            ) from exc
+        if not found:
+            raise NoObjectsFound(
+                f'No files found under local path "{prefix}" given in input data source. '
+                "The path is a raw string prefix, as an S3Uri is: every file whose absolute path "
+                "starts with it is an input. Please ensure that the folder exists and holds files.",
+                uri=uri,
+            )
+        found.sort(key=lambda o: o.key)
+        return found
+
+    def _collect(self, entry: os.DirEntry[str], found: list[StoredObject]) -> None:
+        if entry.is_dir():  # follows a symlink at this level; os.walk below does not loop
+            for root, dirs, files in os.walk(entry.path, onerror=_raise):
+                for name in files:
+                    self._add(os.path.join(root, name), found)
+        else:
+            self._add(entry.path, found)
+
+    def _add(self, path: str, found: list[StoredObject]) -> None:
+        if path.endswith(PARTIAL_SUFFIX):
+            return
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:  # a dangling symlink, or removed while listing
+            return
+        if stat_module.S_ISREG(st.st_mode):
+            found.append(self._object(path, st.st_size))
+
+    def stat(self, uri: str) -> StoredObject | None:
+        path = local_path(uri)
+        try:
+            st = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if not stat_module.S_ISREG(st.st_mode):
+            return None
+        return self._object(path, st.st_size)
+
+    def read_small(self, uri: str, limit: int) -> bytes:
+        path = local_path(uri)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(limit + 1)
+        except OSError as exc:
+            raise ManifestError(f'Cannot read manifest file "{path}": {exc.strerror}.', uri=uri) from exc
+        if len(data) > limit:
+            raise ManifestError(f'Manifest file "{path}" is larger than {limit} bytes.', uri=uri)
+        return data
+
+    def open_read(self, uri: str, chunk_size: int) -> Iterator[bytes]:
+        path = local_path(uri)
+        try:
+            fh = open(path, "rb")
+        except FileNotFoundError as exc:
+            raise ObjectMissing(f'Input file "{path}" does not exist (was it removed after listing?).', uri=uri) from exc
+        except OSError as exc:
+            raise AccessDenied(f'Cannot read input file "{path}": {exc.strerror}.', uri=uri) from exc
+        return _read_chunks(fh, chunk_size)
+
+    def open_write(self, uri: str, kms_key_id: str | None) -> OutputWriter:
+        # KmsKeyId has no meaning on a local disk; it is accepted and ignored (documented).
+        return LocalOutputWriter(uri)
+
+    def check_output(self, uri: str) -> None:
+        path = local_path(uri)
+        try:
+            os.makedirs(path, exist_ok=True)
+        except FileExistsError as exc:
+            raise OutputWriteFailed(f'Output path "{path}" exists and is not a folder.', uri=uri) from exc
+        except OSError as exc:
+            raise AccessDenied(f'Cannot create output folder "{path}": {exc.strerror}.', uri=uri) from exc
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise AccessDenied(
+                f'Output folder "{path}" is not writable by the user running bte.', uri=uri
+            )
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
+
+
+def _read_chunks(fh: BinaryIO, chunk_size: int) -> Iterator[bytes]:
+    try:
+        while chunk := fh.read(chunk_size):
+            yield chunk
+    finally:
+        fh.close()
+
+
+class LocalOutputWriter(OutputWriter):
+    def __init__(self, uri: str) -> None:
+        super().__init__(uri)
+        self.path = local_path(uri)
+        folder, name = os.path.split(self.path)
+        try:
+            os.makedirs(folder, exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=PARTIAL_SUFFIX)
+        except OSError as exc:
+            raise OutputWriteFailed(f'Cannot create output "{self.path}": {exc.strerror}.', uri=uri) from exc
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get normal permissions
+        self._fh = os.fdopen(fd, "wb")
+
+    def _write(self, data: bytes) -> None:
+        try:
+            self._fh.write(data)
+        except OSError as exc:
+            raise OutputWriteFailed(f'Cannot write output "{self.path}": {exc.strerror}.', uri=self.uri) from exc
+
+    def _commit(self) -> None:
+        try:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            raise OutputWriteFailed(f'Cannot store output "{self.path}": {exc.strerror}.', uri=self.uri) from exc
+
+    def _abort(self) -> None:
+        self._fh.close()
+        try:
+            os.unlink(self._tmp)
+        except FileNotFoundError:
+            pass
+

@@ -1,0 +1,126 @@
+"""Writing one S3 object so that it exists whole or not at all.
+
+Bytes are buffered up to one part (8 MiB). An output that stays under one part is stored
+with a single PutObject at commit; a bigger one starts a multipart upload when the first
+part is full, uploads each part as it fills, and completes the upload only at commit. An
+abort (or any failure, the commit's own included) sends AbortMultipartUpload, so a failed
+job leaves neither an object that looks finished nor an open upload. Memory stays at
+about one part per writer whatever the output's size.
+
+A process killed outright (SIGKILL, power loss) cannot abort; S3's lifecycle rule
+AbortIncompleteMultipartUpload cleans those up (docs/storage.md), as on the service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.storage.base import OutputWriter
+from emulator.storage.errors import OutputWriteFailed, StorageError
+from emulator.storage.s3_client import BOTO_ERRORS, translate
+
+PART_SIZE = 8 << 20  # S3's minimum part size is 5 MiB (all parts but the last)
+MIN_PART_SIZE = 5 << 20
+
+
+class S3OutputWriter(OutputWriter):
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        key: str,
+        uri: str,
+        kms_key_id: str | None = None,
+        *,
+        part_size: int = PART_SIZE,
+    ) -> None:
+        super().__init__(uri)
+        if part_size < MIN_PART_SIZE:
+            raise ValueError(f"part_size {part_size} is below S3's minimum of {MIN_PART_SIZE}")
+        self.client = client
+        self.bucket = bucket
+        self.key = key
+        self.kms_key_id = kms_key_id
+        self.part_size = part_size
+        self.upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+        self._buffer = bytearray()
+
+    @property
+    def _sse(self) -> dict[str, str]:
+        if not self.kms_key_id:
+            return {}
+        return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self.kms_key_id}
+
+    def _fail(self, exc: Exception, doing: str) -> StorageError:
+        return translate(
+            exc,
+            client=self.client,
+            uri=self.uri,
+            bucket=self.bucket,
+            doing=doing,
+            permission='"s3:PutObject"',
+            kms_key_id=self.kms_key_id,
+        )
+
+    def _write(self, data: bytes) -> None:
+        self._buffer += data
+        while len(self._buffer) >= self.part_size:
+            part = bytes(self._buffer[: self.part_size])
+            del self._buffer[: self.part_size]
+            self._upload_part(part)
+
+    def _upload_part(self, data: bytes) -> None:
+        try:
+            if self.upload_id is None:
+                resp = self.client.create_multipart_upload(Bucket=self.bucket, Key=self.key, **self._sse)
+                self.upload_id = resp["UploadId"]
+            number = len(self._parts) + 1
+            resp = self.client.upload_part(
+                Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=data
+            )
+        except BOTO_ERRORS as exc:
+            err = self._fail(exc, f"uploading part {len(self._parts) + 1} of")
+            self.abort()
+            raise err from exc
+        part: dict[str, Any] = {"PartNumber": number, "ETag": resp["ETag"]}
+        # Echo the part checksums the server computed, as s3transfer does, so that servers
+        # that require them on CompleteMultipartUpload accept the list.
+        part.update({k: v for k, v in resp.items() if k.startswith("Checksum") and k != "ChecksumType"})
+        self._parts.append(part)
+
+    def _commit(self) -> None:
+        try:
+            if self.upload_id is None:
+                self.client.put_object(Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer), **self._sse)
+                self._buffer.clear()
+                return
+        except BOTO_ERRORS as exc:
+            raise self._fail(exc, "storing") from exc
+        if self._buffer:
+            self._upload_part(bytes(self._buffer))  # the last part may be smaller than 5 MiB
+            self._buffer.clear()
+        try:
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=self.key,
+                UploadId=self.upload_id,
+                MultipartUpload={"Parts": self._parts},
+            )
+        except BOTO_ERRORS as exc:
+            raise self._fail(exc, "completing the multipart upload of") from exc
+
+    def _abort(self) -> None:
+        self._buffer.clear()
+        if self.upload_id is None:
+            return
+        upload_id, self.upload_id = self.upload_id, None
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=upload_id)
+        except BOTO_ERRORS as exc:
+            raise OutputWriteFailed(
+                f'Could not abort the multipart upload {upload_id} of "{self.uri}": {exc}. Nothing was '
+                "completed, but the upload's parts stay stored until aborted (aws s3api "
+                "abort-multipart-upload) or removed by an AbortIncompleteMultipartUpload lifecycle rule.",
+                uri=self.uri,
+            ) from exc
