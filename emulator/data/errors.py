@@ -59,7 +59,7 @@ class BadRecordFraming(DataError):
         self.source, self.index, self.offset = source, index, offset
         where = f"{source}: " if source else ""
         super().__init__(
-            f"{where}bad {split_type} framing in record #{index} at byte offset {offset}: {problem}. "
+            f"{where}bad {split_type} framing in record {index} (0-based) at byte offset {offset}: {problem}. "
             f"Check that the object really is {split_type} data (and that CompressionType matches "
             f"the object), or set SplitType to the format it has."
         )
