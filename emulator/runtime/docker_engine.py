@@ -27,8 +27,8 @@ JOB_LABEL = "bte.job"
 INSTANCE_LABEL = "bte.instance"
 
 _HOW_TO_START = (
-    "start Docker (or set DOCKER_HOST), or run the model without Docker with the "
-    "process runtime (`--runtime process`)"
+    "start Docker (or point DOCKER_HOST at a running engine), or run the model without "
+    "Docker on bte's process runtime"
 )
 
 

@@ -184,6 +184,13 @@ class DockerRuntime:
                 return instance
             except InstanceStartFailed as exc:
                 _remove_quietly(container)
+                if 'exec: "serve"' in exc.message:
+                    raise InstanceStartFailed(
+                        f"{exc.message}. SageMaker starts a model container as `docker run IMAGE serve`: "
+                        f"image {spec.image} needs an exec-form ENTRYPOINT that starts its server "
+                        "when given the argument `serve`",
+                        instance=spec.name,
+                    ) from exc.__cause__
                 # Bridge mode: another program took the chosen port between pick and bind.
                 if attempt < 2 and self.network == "bridge" and any(s in exc.message for s in _PORT_TAKEN):
                     continue
