@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Build every sample model as ``bte-sample/<name>:latest``, skipping images already up to date.
+
+    scripts/build_sample_images.py --base bte-base:bookworm --wheels build/wheels [name ...]
+
+An image whose ``bte.content-hash`` label matches what would go into it is left alone.
+One line per image; exit status 1 if any build failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from emulator.images import ImageBuildError, ensure_image  # noqa: E402
+
+SAMPLES = ROOT / "sample_models"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help="sample model names (default: every directory in sample_models/)")
+    parser.add_argument("--base", default="bte-base:bookworm", help="base image (default: %(default)s)")
+    parser.add_argument("--wheels", default=None, help="offline wheelhouse for pip inside the build")
+    parser.add_argument("--force", action="store_true", help="rebuild even when the content hash matches")
+    args = parser.parse_args(argv)
+
+    names = args.names or sorted(p.name for p in SAMPLES.iterdir() if p.is_dir() and not p.name.startswith("."))
+    failed = 0
+    for name in names:
+        model_dir = SAMPLES / name
+        tag = f"bte-sample/{name}:latest"
+        if not (model_dir / "inference.py").is_file() and not (model_dir / "Dockerfile").is_file():
+            print(f"{tag:42} skipped: {model_dir} has neither inference.py nor Dockerfile", flush=True)
+            continue
+        try:
+            result = ensure_image(model_dir, tag, base_image=args.base, wheelhouse=args.wheels, force=args.force)
+        except ImageBuildError as exc:
+            failed += 1
+            print(f"{tag:42} FAILED: {exc}", flush=True)
+            continue
+        state = "built" if result.built else "up to date"
+        print(f"{tag:42} {state} ({result.seconds:.1f} s)", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
