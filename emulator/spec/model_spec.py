@@ -63,7 +63,7 @@ def parse_model(
     validate(OPERATION, params, allow_local_uris=allow_local_uris, allow_unknown_members=allow_unknown_members)
     request: dict[str, Any] = copy.deepcopy(dict(params))
     if request.get("PrimaryContainer") is not None:
-        containers = (_container(request["PrimaryContainer"]),)
+        containers: tuple[ContainerSpec, ...] = (_container(request["PrimaryContainer"]),)
         is_pipeline = False
     else:
         containers = tuple(_container(definition) for definition in request["Containers"])

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from emulator.spec.model import enum_values
-from emulator.spec.validate import constraint_message
+from emulator.spec.messages import constraint_message
 
 MAX_PAYLOAD_IN_MB = 100
 MAX_PAYLOAD_TIMES_CONCURRENCY = 100

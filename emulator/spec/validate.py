@@ -28,15 +28,16 @@ sending; bte refuses them by default, naming the valid members), and local paths
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from emulator.spec.errors import RequestValidationError
+from emulator.spec.messages import camel, constraint_message, join_path, type_error, unknown_member
 from emulator.spec.model import input_shape
 from emulator.spec.patterns import display_pattern, full_match
+from emulator.spec.rules import rule_violations
 
 if TYPE_CHECKING:
     from botocore.model import MapShape, Shape, StructureShape
@@ -72,14 +73,12 @@ def find_violations(
     operation: str, params: object, *, allow_local_uris: bool = False, allow_unknown_members: bool = False
 ) -> list[str]:
     """Every violation message for ``params`` as a request of ``operation``, in model order."""
-    from emulator.spec.rules import rule_violations  # rules build on this module's helpers
-
     shape = input_shape(operation)
     options = _Options(allow_local_uris, allow_unknown_members, f"the {operation} request")
     out: list[str] = []
     if shape is None:
         if isinstance(params, Mapping) and params and not allow_unknown_members:
-            out.extend(_unknown_member(str(key), "", (), options) for key in params)
+            out.extend(unknown_member(str(key), "", (), options.request_label) for key in params)
         return out
     _check_structure(shape, params, "", out, options)
     if isinstance(params, Mapping):
@@ -94,49 +93,14 @@ def is_local_uri(value: str) -> bool:
     return bool(value) and _URI_SCHEME_RE.match(value) is None
 
 
-def constraint_message(value: object, path: str, constraint: str, *, sensitive: bool = False) -> str:
-    """One violation in the service's words: ``Value '<v>' at '<path>' failed to satisfy constraint: …``."""
-    if sensitive:
-        shown = "Value"
-    elif value is None:
-        shown = "Value null"
-    else:
-        shown = f"Value '{render_value(value)}'"
-    return f"{shown} at '{path}' failed to satisfy constraint: {constraint}"
-
-
-def render_value(value: object) -> str:
-    """A value as the service's Java code prints it (``{K=V}``, ``[a, b]``, ``true``, ``null``)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{key}={render_value(item)}" for key, item in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(render_value(item) for item in value) + "]"
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def camel(name: str) -> str:
-    """The path spelling of a member name: ``MaxPayloadInMB`` -> ``maxPayloadInMB``."""
-    return name[:1].lower() + name[1:]
-
-
-def join_path(path: str, part: str) -> str:
-    return f"{path}.{part}" if path else part
-
-
 def _check(shape: Shape, value: object, path: str, out: list[str], options: _Options, local_uri_ok: bool) -> None:
     kind = shape.type_name
     if kind == "structure":
-        _check_structure(shape, value, path, out, options)  # type: ignore[arg-type]
+        _check_structure(shape, value, path, out, options)
     elif kind == "list":
         _check_list(shape, value, path, out, options)
     elif kind == "map":
-        _check_map(shape, value, path, out, options)  # type: ignore[arg-type]
+        _check_map(shape, value, path, out, options)
     else:
         sensitive = bool(shape.metadata.get("sensitive"))
         for constraint in scalar_constraints(shape, value, local_uri_ok=local_uri_ok):
@@ -145,7 +109,7 @@ def _check(shape: Shape, value: object, path: str, out: list[str], options: _Opt
 
 def _check_structure(shape: StructureShape, value: object, path: str, out: list[str], options: _Options) -> None:
     if not isinstance(value, Mapping):
-        out.append(constraint_message(value, path or "request", _type_error("structure", value)))
+        out.append(constraint_message(value, path or "request", type_error("structure", value)))
         return
     for name, member in shape.members.items():
         child_path = join_path(path, camel(name))
@@ -158,15 +122,15 @@ def _check_structure(shape: StructureShape, value: object, path: str, out: list[
         _check(member, child, child_path, out, options, local_uri_ok)
     if not options.allow_unknown_members:
         known = tuple(shape.members)
-        out.extend(_unknown_member(str(key), path, known, options) for key in value if key not in shape.members)
+        out.extend(unknown_member(str(key), path, known, options.request_label) for key in value if key not in shape.members)
 
 
 def _check_list(shape: Shape, value: object, path: str, out: list[str], options: _Options) -> None:
     if not isinstance(value, (list, tuple)):
-        out.append(constraint_message(value, path, _type_error("list", value)))
+        out.append(constraint_message(value, path, type_error("list", value)))
         return
     out.extend(constraint_message(value, path, c) for c in _length_constraints(shape, len(value)))
-    item_shape = shape.member  # type: ignore[attr-defined]
+    item_shape = shape.member
     for index, item in enumerate(value, start=1):
         item_path = f"{path}.{index}.member"
         if item is None:
@@ -177,7 +141,7 @@ def _check_list(shape: Shape, value: object, path: str, out: list[str], options:
 
 def _check_map(shape: MapShape, value: object, path: str, out: list[str], options: _Options) -> None:
     if not isinstance(value, Mapping):
-        out.append(constraint_message(value, path, _type_error("map", value)))
+        out.append(constraint_message(value, path, type_error("map", value)))
         return
     out.extend(constraint_message(value, path, c) for c in _length_constraints(shape, len(value)))
     for key, item in value.items():
@@ -199,9 +163,9 @@ def _check_map(shape: MapShape, value: object, path: str, out: list[str], option
 def scalar_constraints(shape: Shape, value: object, *, local_uri_ok: bool = False) -> list[str]:
     """The constraint texts a scalar ``value`` breaks (empty when it is valid)."""
     kind = shape.type_name
-    type_error = _scalar_type_error(kind, value)
-    if type_error:
-        return [type_error]
+    wrong_type = _scalar_type_error(kind, value)
+    if wrong_type:
+        return [wrong_type]
     meta = shape.metadata
     broken: list[str] = []
     if kind == "string":
@@ -252,7 +216,7 @@ def _scalar_type_error(kind: str, value: object) -> str | None:
         ok = isinstance(value, (str, bytes, bytearray))
     else:
         ok = True
-    return None if ok else _type_error(kind, value)
+    return None if ok else type_error(kind, value)
 
 
 def _is_timestamp(value: object) -> bool:
@@ -274,41 +238,3 @@ def _is_timestamp(value: object) -> bool:
     return False
 
 
-_TYPE_WORDS = {
-    "structure": "structure (a JSON object)",
-    "map": "map (a JSON object)",
-    "list": "list (a JSON array)",
-    "timestamp": "timestamp (a datetime, epoch seconds or ISO 8601 text)",
-}
-
-
-def _type_error(kind: str, value: object) -> str:
-    return f"Member must be of type {_TYPE_WORDS.get(kind, kind)}, not {json_type(value)}"
-
-
-def json_type(value: object) -> str:
-    """The JSON word for a Python value's type (for type-error messages)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "object"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    return type(value).__name__
-
-
-def _unknown_member(key: str, path: str, known: tuple[str, ...], options: _Options) -> str:
-    where = f"at '{path}'" if path else f"in {options.request_label}"
-    valid = "valid members are [" + ", ".join(known) + "]" if known else "it takes no members"
-    text = f"Unknown member '{key}' {where}: {valid}"
-    by_lower = {name.lower(): name for name in known}
-    guess = by_lower.get(key.lower()) or next(iter(difflib.get_close_matches(key, known, n=1, cutoff=0.6)), None)
-    return text + (f"; did you mean '{guess}'?" if guess else "")
