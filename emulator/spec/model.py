@@ -35,11 +35,11 @@ def service_model() -> ServiceModel:
 
 def operation_model(operation: str) -> OperationModel:
     """The model of one operation, e.g. ``"CreateTransformJob"``."""
-    import botocore.exceptions
+    import botocore.model
 
     try:
         return service_model().operation_model(operation)
-    except botocore.exceptions.OperationNotFoundError as err:
+    except botocore.model.OperationNotFoundError as err:
         raise UnknownOperation(f"Operation {operation} is not supported by the SageMaker service model.") from err
 
 
