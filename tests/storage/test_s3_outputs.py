@@ -1,0 +1,109 @@
+"""Writing outputs to a real S3 server: whole or not at all, multipart for big ones."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from botocore.exceptions import ClientError
+
+from emulator.storage import StorageError, open_output
+from emulator.storage.s3_writer import PART_SIZE
+from tests.fixtures.s3 import S3Server
+
+MiB = 1 << 20
+
+
+@pytest.fixture
+def use_server(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_server.endpoint_url)
+    return s3_server
+
+
+def block(i: int, size: int = MiB) -> bytes:
+    """Distinct content per block, so reordered or lost parts are detected."""
+    return hashlib.sha256(b"%d" % i).digest() * (size // 32)
+
+
+def exists(server: S3Server, bucket: str, key: str) -> bool:
+    try:
+        server.client().head_object(Bucket=bucket, Key=key)
+    except ClientError:
+        return False
+    return True
+
+
+def test_small_output_is_one_put_at_commit(use_server: S3Server, s3_bucket: str) -> None:
+    uri = f"s3://{s3_bucket}/out/a.csv.out"
+    with open_output(uri) as out:
+        out.write(b"1\n")
+        out.write(b"2\n")
+        assert not exists(use_server, s3_bucket, "out/a.csv.out")
+        assert use_server.open_uploads(s3_bucket) == []  # under one part: no multipart upload
+    body = use_server.client().get_object(Bucket=s3_bucket, Key="out/a.csv.out")["Body"].read()
+    assert body == b"1\n2\n"
+
+
+def test_empty_output_is_stored(use_server: S3Server, s3_bucket: str) -> None:
+    with open_output(f"s3://{s3_bucket}/empty.out"):
+        pass
+    assert use_server.client().head_object(Bucket=s3_bucket, Key="empty.out")["ContentLength"] == 0
+
+
+def test_large_output_is_a_multipart_upload_completed_at_commit(use_server: S3Server, s3_bucket: str) -> None:
+    uri = f"s3://{s3_bucket}/out/big.bin.out"
+    writer = open_output(uri, kms_key_id="arn:aws:kms:us-east-1:123456789012:key/bte-test")
+    for i in range(20):  # 20 MiB in 1 MiB writes: two 8 MiB parts, then a 4 MiB last part
+        writer.write(block(i))
+    [upload] = use_server.open_uploads(s3_bucket)
+    assert upload["Key"] == "out/big.bin.out"
+    assert not exists(use_server, s3_bucket, "out/big.bin.out")
+
+    writer.commit()
+
+    assert use_server.open_uploads(s3_bucket) == []
+    head = use_server.client().head_object(Bucket=s3_bucket, Key="out/big.bin.out")
+    assert head["ContentLength"] == 20 * MiB
+    assert head["ETag"].endswith('-3"')  # three parts
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"] == "arn:aws:kms:us-east-1:123456789012:key/bte-test"
+    body = use_server.client().get_object(Bucket=s3_bucket, Key="out/big.bin.out")["Body"].read()
+    assert body == b"".join(block(i) for i in range(20))
+
+
+def test_kms_key_on_a_small_output(use_server: S3Server, s3_bucket: str) -> None:
+    with open_output(f"s3://{s3_bucket}/k.out", kms_key_id="alias/bte") as out:
+        out.write(b"x")
+    head = use_server.client().head_object(Bucket=s3_bucket, Key="k.out")
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", "alias/bte")
+
+
+def test_interrupted_output_is_aborted(use_server: S3Server, s3_bucket: str) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        with open_output(f"s3://{s3_bucket}/out/big.bin.out") as out:
+            for i in range(2 * PART_SIZE // MiB + 1):
+                out.write(block(i))
+            assert len(use_server.open_uploads(s3_bucket)) == 1
+            raise KeyboardInterrupt  # Ctrl-C in the middle of a file
+    assert out.state == "aborted"
+    assert use_server.open_uploads(s3_bucket) == []
+    assert not exists(use_server, s3_bucket, "out/big.bin.out")
+    assert use_server.client().list_objects_v2(Bucket=s3_bucket).get("KeyCount") == 0
+
+
+def test_explicit_abort_of_a_small_output_stores_nothing(use_server: S3Server, s3_bucket: str) -> None:
+    writer = open_output(f"s3://{s3_bucket}/a.out")
+    writer.write(b"partial")
+    writer.abort()
+    writer.abort()  # idempotent
+    assert not exists(use_server, s3_bucket, "a.out")
+    with pytest.raises(StorageError, match="already aborted"):
+        writer.write(b"more")
+
+
+def test_write_into_a_missing_bucket_fails_naming_it(use_server: S3Server) -> None:
+    writer = open_output("s3://no-such-out-bucket/x.out")
+    writer.write(b"data")
+    with pytest.raises(StorageError, match='bucket "no-such-out-bucket" does not exist at the S3 endpoint'):
+        writer.commit()
+    assert writer.state == "aborted"
