@@ -48,6 +48,7 @@ LOCAL_URI_MEMBERS = frozenset(
 )
 LOCAL_URI_HINT = " or be a local path or file:// URI"
 _URI_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]+:")
+_JAVA_BOUNDS: dict[str, tuple[int, int]] = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 _SCALAR_TYPES = {"string", "integer", "long", "float", "double", "boolean", "timestamp", "blob"}
 
 
@@ -180,10 +181,14 @@ def scalar_constraints(shape: Shape, value: object, *, local_uri_ok: bool = Fals
             broken.append(f"Member must satisfy regular expression pattern: {display_pattern(pattern)}{hint}")
     elif kind in ("integer", "long", "float", "double"):
         assert isinstance(value, (int, float))
-        if "min" in meta and value < meta["min"]:
-            broken.append(f"Member must have value greater than or equal to {meta['min']}")
-        if "max" in meta and value > meta["max"]:
-            broken.append(f"Member must have value less than or equal to {meta['max']}")
+        # The service reads integer/long members into Java int/long: their bounds apply too.
+        low, high = _JAVA_BOUNDS.get(kind, (None, None))
+        low = meta.get("min", low)
+        high = meta.get("max", high)
+        if low is not None and value < low:
+            broken.append(f"Member must have value greater than or equal to {low}")
+        if high is not None and value > high:
+            broken.append(f"Member must have value less than or equal to {high}")
     elif kind == "blob":
         assert isinstance(value, (str, bytes, bytearray))
         broken.extend(_length_constraints(shape, len(value)))

@@ -137,6 +137,13 @@ def test_range_minimum_instance_count() -> None:
     )
 
 
+def test_integers_are_java_ints() -> None:
+    assert error_of(transform_job_request(MaxConcurrentTransforms=2**31)) == (
+        "1 validation error detected: Value '2147483648' at 'maxConcurrentTransforms' "
+        "failed to satisfy constraint: Member must have value less than or equal to 2147483647"
+    )
+
+
 def test_instance_count_above_the_documented_maximum() -> None:
     assert error_of(transform_job_request(TransformResources__InstanceCount=101)) == (
         "1 validation error detected: Value '101' at 'transformResources.instanceCount' "
