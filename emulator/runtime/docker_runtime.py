@@ -222,6 +222,7 @@ class DockerRuntime:
             kwargs["nano_cpus"] = limits.nano_cpus
         if limits.memory_bytes is not None:
             kwargs["mem_limit"] = limits.memory_bytes
+            kwargs["memswap_limit"] = limits.memory_bytes  # no swap on top, as on a SageMaker instance
         with translate(f"create the container of instance {spec.name} from image {spec.image}", instance=spec.name, image=spec.image):
             container = self.client.containers.create(
                 spec.image,

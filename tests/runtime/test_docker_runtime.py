@@ -87,6 +87,7 @@ def test_limits_follow_the_instance_type_capped_to_the_host(host_runtime, plain_
         small.container.reload()
         host_config = small.container.attrs["HostConfig"]
         assert host_config["Memory"] == min(8 * GiB, host_memory)
+        assert host_config["MemorySwap"] in (host_config["Memory"], -1, 0)  # -1/0: the kernel has no swap accounting
         assert host_config["NanoCpus"] == min(2, host_cpus) * 10**9
         big.container.reload()
         assert big.container.attrs["HostConfig"]["Memory"] == min(384 * GiB, host_memory)
