@@ -34,6 +34,7 @@ def free_port() -> int:
 class Server:
     url: str
     logs: Callable[[], str]
+    exit_code: Callable[[], int | None] = lambda: None  # None while running
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.get(self.url + path, timeout=10, **kwargs)
@@ -81,7 +82,7 @@ def local_server(model_dir: Path, env: dict[str, str] | None = None, submit_dir:
             return log.read().decode(errors="replace")
 
         try:
-            yield Server(f"http://127.0.0.1:{port}", logs)
+            yield Server(f"http://127.0.0.1:{port}", logs, proc.poll)
         finally:
             proc.kill()
             proc.wait(timeout=10)
@@ -98,7 +99,12 @@ def container_server(docker_client: Any, image: str, env: dict[str, str] | None 
         environment={"SAGEMAKER_BIND_TO_PORT": str(port), "BTE_BIND_HOST": "127.0.0.1", **(env or {})},
         detach=True,
     )
+
+    def exit_code() -> int | None:
+        container.reload()
+        return None if container.status in ("created", "running") else int(container.attrs["State"]["ExitCode"])
+
     try:
-        yield Server(f"http://127.0.0.1:{port}", lambda: container.logs().decode(errors="replace"))
+        yield Server(f"http://127.0.0.1:{port}", lambda: container.logs().decode(errors="replace"), exit_code)
     finally:
         container.remove(force=True)
