@@ -1,0 +1,188 @@
+"""Engine benchmark: bte's throughput against the model container's own, in one run.
+
+    .venv/bin/python benchmarks/engine.py [--runtime process|docker] [--size-mb 256]
+
+Part 1 (overhead): the echo model is started once and driven directly by a plain client
+(requests, one session per thread) with the same mini-batches and the same concurrency
+bte will use; then bte runs the same data as a transform job. Both are timed over the
+data phase only (first request sent to last answer written), and the ratio is printed.
+
+Part 2 (scaling): a latency-bound echo (ECHO_LATENCY_MS) under MaxConcurrentTransforms
+1, 2, 4, 8: throughput should grow near-linearly with the workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from emulator import data, run_transform_job  # noqa: E402
+from emulator.engine import events as ev  # noqa: E402
+from emulator.runtime import InstanceSpec, get_runtime  # noqa: E402
+
+ECHO = REPO / "sample_models" / "echo"
+MB = 1 << 20
+
+
+def make_csv(path: Path, size_mb: int) -> int:
+    line = b"0.125,1.5,2.25,3.0,4.75,5.5,6.25,7.0,8.75,9.5,record-padding-xxxxxxxxxxxxxxxxxxxx\n"
+    block = line * (MB // len(line))
+    with path.open("wb") as f:
+        for _ in range(size_mb):
+            f.write(block)
+    return path.stat().st_size
+
+
+def target_kwargs(runtime: str, env: dict[str, str]) -> dict:
+    model = {"ModelName": "echo", "PrimaryContainer": {"Environment": env}}
+    if runtime == "docker":
+        model["PrimaryContainer"]["Image"] = "bte-sample/echo:latest"
+        return {"model": model, "runtime": "docker", "runtime_options": {"network": "host"}}
+    return {"model": model, "model_dir": str(ECHO), "runtime": "process"}
+
+
+def start_direct(runtime: str, env: dict[str, str]):
+    rt = get_runtime(runtime, **({"network": "host"} if runtime == "docker" else {}))
+    spec = InstanceSpec(
+        name="bench-direct-1", job_name="bench-direct", environment={"SAGEMAKER_BATCH": "true", **env},
+        image="bte-sample/echo:latest" if runtime == "docker" else None,
+        model_dir=str(ECHO), code_dir=str(ECHO),
+    )
+    instance = rt.start(spec)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if requests.get(f"{instance.url}/ping", timeout=2).status_code == 200:
+                return instance
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    instance.stop()
+    raise SystemExit("the echo model never became healthy")
+
+
+def direct_throughput(url: str, path: Path, workers: int, payload_mb: int, strategy: str) -> tuple[float, int]:
+    """Seconds to send every mini-batch of the file with `workers` threads, and the count."""
+
+    def chunks():
+        with path.open("rb") as f:
+            while chunk := f.read(MB):
+                yield chunk
+
+    batches = data.iter_minibatches(
+        chunks(), split_type="Line", batch_strategy=strategy, max_payload_bytes=payload_mb * MB
+    )
+    lock = threading.Lock()
+    count = 0
+
+    def work() -> None:
+        nonlocal count
+        session = requests.Session()
+        while True:
+            with lock:
+                batch = next(batches, None)
+            if batch is None:
+                return
+            r = session.post(f"{url}/invocations", data=batch.body, headers={"Content-Type": "text/csv"})
+            r.raise_for_status()
+            with lock:
+                count += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started, count
+
+
+def bte_throughput(runtime: str, env: dict[str, str], indir: Path, outdir: Path, name: str, workers: int,
+                   payload_mb: int, strategy: str) -> tuple[float, int]:
+    request = {
+        "TransformJobName": name,
+        "ModelName": "echo",
+        "TransformInput": {
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": str(indir)}},
+            "ContentType": "text/csv",
+            "SplitType": "Line",
+        },
+        "TransformOutput": {"S3OutputPath": str(outdir), "AssembleWith": "Line"},
+        "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
+        "MaxConcurrentTransforms": workers,
+        "MaxPayloadInMB": payload_mb,
+        "BatchStrategy": strategy,
+    }
+    log = ev.EventLog()
+    result = run_transform_job(request, listeners=[log], **target_kwargs(runtime, env))
+    if result.status != "Completed":
+        raise SystemExit(f"bte job {name} ended {result.status}: {result.failure_reason}")
+    first = min(e.time for e in log.of(ev.MiniBatchSent))
+    last = max(e.time for e in log.of(ev.FileDone))
+    return last - first, len(log.of(ev.MiniBatchDone))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runtime", choices=["process", "docker"], default="process")
+    parser.add_argument("--size-mb", type=int, default=256)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--records", type=int, default=400)
+    args = parser.parse_args()
+    results: dict[str, object] = {"runtime": args.runtime}
+    with tempfile.TemporaryDirectory(prefix="bte-bench-") as tmp:
+        tmpdir = Path(tmp)
+        indir = tmpdir / "in"
+        indir.mkdir()
+        size = make_csv(indir / "data.csv", args.size_mb)
+        print(f"input: {size / MB:.0f} MiB CSV, runtime {args.runtime}, MaxConcurrentTransforms={args.workers}, "
+              f"MaxPayloadInMB=6, MultiRecord")
+
+        instance = start_direct(args.runtime, {})
+        try:
+            direct_s, direct_n = direct_throughput(instance.url, indir / "data.csv", args.workers, 6, "MultiRecord")
+        finally:
+            instance.stop()
+        bte_s, bte_n = bte_throughput(args.runtime, {}, indir, tmpdir / "out", "bench-overhead", args.workers, 6,
+                                      "MultiRecord")
+        direct_mbs, bte_mbs = size / MB / direct_s, size / MB / bte_s
+        print(f"direct client : {direct_n} mini-batches in {direct_s:.2f} s = {direct_mbs:.1f} MiB/s")
+        print(f"bte           : {bte_n} mini-batches in {bte_s:.2f} s = {bte_mbs:.1f} MiB/s")
+        print(f"ratio bte/direct: {bte_mbs / direct_mbs:.2f}")
+        results["overhead"] = {"direct_mib_s": direct_mbs, "bte_mib_s": bte_mbs, "ratio": bte_mbs / direct_mbs}
+
+        # Part 2: scaling on a latency-bound model, one record per request
+        small = tmpdir / "small"
+        small.mkdir()
+        (small / "records.csv").write_bytes(b"".join(f"{i},x\n".encode() for i in range(args.records)))
+        env = {"ECHO_LATENCY_MS": str(args.latency_ms)}
+        print(f"\nscaling: {args.records} records, SingleRecord, echo latency {args.latency_ms} ms")
+        base = None
+        scaling = {}
+        for workers in (1, 2, 4, 8):
+            secs, n = bte_throughput(args.runtime, env, small, tmpdir / f"out-{workers}", f"bench-scale-{workers}",
+                                     workers, 6, "SingleRecord")
+            rate = n / secs
+            base = base or rate
+            scaling[workers] = {"requests_per_s": rate, "speedup": rate / base}
+            print(f"  MaxConcurrentTransforms={workers}: {rate:7.1f} requests/s  speedup x{rate / base:.2f} "
+                  f"(ideal x{workers})")
+        results["scaling"] = scaling
+    print("\n" + json.dumps(results))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("BTE_DOCKER_NETWORK", "host")
+    main()
