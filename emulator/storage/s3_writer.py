@@ -52,6 +52,16 @@ class S3OutputWriter(OutputWriter):
             return {}
         return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self.kms_key_id}
 
+    @property
+    def _checksum(self) -> dict[str, str]:
+        # As s3transfer does: with botocore's default request_checksum_calculation
+        # ("when_supported") the upload declares CRC32 and every part carries and echoes
+        # one; with "when_required" (AWS_REQUEST_CHECKSUM_CALCULATION, for S3-compatible
+        # servers that reject checksums) no checksum is sent at all.
+        if getattr(self.client.meta.config, "request_checksum_calculation", None) == "when_supported":
+            return {"ChecksumAlgorithm": "CRC32"}
+        return {}
+
     def _fail(self, exc: Exception, doing: str) -> StorageError:
         return translate(
             exc,
@@ -73,20 +83,26 @@ class S3OutputWriter(OutputWriter):
     def _upload_part(self, data: bytes) -> None:
         try:
             if self.upload_id is None:
-                resp = self.client.create_multipart_upload(Bucket=self.bucket, Key=self.key, **self._sse)
+                resp = self.client.create_multipart_upload(
+                    Bucket=self.bucket, Key=self.key, **self._sse, **self._checksum
+                )
                 self.upload_id = resp["UploadId"]
             number = len(self._parts) + 1
             resp = self.client.upload_part(
-                Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=data
+                Bucket=self.bucket,
+                Key=self.key,
+                UploadId=self.upload_id,
+                PartNumber=number,
+                Body=data,
+                **self._checksum,
             )
         except BOTO_ERRORS as exc:
             err = self._fail(exc, f"uploading part {len(self._parts) + 1} of")
             self.abort()
             raise err from exc
         part: dict[str, Any] = {"PartNumber": number, "ETag": resp["ETag"]}
-        # Echo the part checksums the server computed, as s3transfer does, so that servers
-        # that require them on CompleteMultipartUpload accept the list.
-        part.update({k: v for k, v in resp.items() if k.startswith("Checksum") and k != "ChecksumType"})
+        if self._checksum and "ChecksumCRC32" in resp:
+            part["ChecksumCRC32"] = resp["ChecksumCRC32"]  # CompleteMultipartUpload requires it
         self._parts.append(part)
 
     def _commit(self) -> None:

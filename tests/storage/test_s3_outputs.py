@@ -107,3 +107,17 @@ def test_write_into_a_missing_bucket_fails_naming_it(use_server: S3Server) -> No
     with pytest.raises(StorageError, match='bucket "no-such-out-bucket" does not exist at the S3 endpoint'):
         writer.commit()
     assert writer.state == "aborted"
+
+
+def test_multipart_without_checksums_for_older_s3_compatible_servers(
+    use_server: S3Server, s3_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The documented switch for servers that reject botocore's default CRC32 checksums.
+    monkeypatch.setenv("AWS_REQUEST_CHECKSUM_CALCULATION", "when_required")
+    writer = open_output(f"s3://{s3_bucket}/plain.out")
+    assert getattr(writer, "_checksum") == {}
+    with writer:
+        for i in range(9):
+            writer.write(block(i))
+    head = use_server.client().head_object(Bucket=s3_bucket, Key="plain.out")
+    assert head["ContentLength"] == 9 * MiB and head["ETag"].endswith('-2"')
