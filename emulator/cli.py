@@ -75,6 +75,16 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+def _sigterm_as_interrupt() -> None:
+    """SIGTERM stops the job like Ctrl-C does: instances removed, no output kept."""
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -84,6 +94,7 @@ def _run(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     kwargs = _common(args)
     prepared = prepare(args.job, **kwargs)  # validates and plans before anything starts
+    _sigterm_as_interrupt()
     listeners = []
     display = None
     if not args.quiet:

@@ -143,6 +143,8 @@ class JobRunner:
         if self._result.start_time is None:
             self._result.start_time = time.time()
         self.stream.emit(ev.InstanceStarted(job=job, instance=name, url=instance.url, runtime=self.runtime.name))
+        for note in getattr(instance, "notes", ()):
+            self.stream.emit(ev.InstanceLog(job=job, instance=name, line=f"note: {note}"))
         reason = self._wait_healthy(name, instance)
         if reason:
             self._stimuli.put(lc.InstanceFailed(name, reason))
