@@ -87,8 +87,9 @@ def ensure_image(
         client = docker_client or docker.from_env()
         base_id = _image_id(client, base_image)
         digest = context.digest(base_id)
-        if not force and _label(client, tag, HASH_LABEL) == digest:
-            return BuildResult(tag, client.images.get(tag).id, False, time.monotonic() - started)
+        previous = _existing(client, tag)
+        if not force and previous is not None and (previous.labels or {}).get(HASH_LABEL) == digest:
+            return BuildResult(tag, previous.id, False, time.monotonic() - started)
         with tempfile.TemporaryFile() as tar:
             context.write_tar(tar)
             tar.seek(0)
@@ -108,6 +109,8 @@ def ensure_image(
             f"building {where} failed: {exc}; is the Docker engine running (docker info) and is the base "
             f"image {base_image} present?"
         ) from exc
+    if previous is not None and previous.id != image.id:
+        _remove_quietly(client, previous.id)
     return BuildResult(tag, image.id, True, time.monotonic() - started)
 
 
@@ -216,14 +219,23 @@ def _image_id(client: Any, name: str) -> str:
         return "absent"  # the build itself then says what is missing
 
 
-def _label(client: Any, tag: str, key: str) -> str | None:
+def _existing(client: Any, tag: str) -> Any:
     import docker.errors
 
     try:
-        labels = client.images.get(tag).labels or {}
+        return client.images.get(tag)
     except docker.errors.ImageNotFound:
         return None
-    return labels.get(key)
+
+
+def _remove_quietly(client: Any, image_id: str) -> None:
+    """Drop the image a rebuild replaced, so rebuilds do not pile up untagged images."""
+    import docker.errors
+
+    try:
+        client.images.remove(image_id, noprune=False)
+    except docker.errors.APIError:
+        pass  # still used by a container or another tag: leave it
 
 
 def _log_tail(build_log: Any, lines: int = 15) -> str:
