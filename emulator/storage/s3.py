@@ -150,7 +150,17 @@ class S3Storage(Storage):
                         ) from exc
                     resumes += 1
                     body.close()
-                    body = self._get(loc, uri, offset, etag)["Body"]
+                    try:
+                        body = self._get(loc, uri, offset, etag)["Body"]
+                    except StorageError as err:
+                        if "PreconditionFailed" in str(err):
+                            raise StorageError(
+                                f'Input "{uri}" changed while it was being read (its ETag is no longer '
+                                f"{etag}); the read stopped at byte {offset} of {size} rather than join two "
+                                "versions. Run the job again once the object stays put.",
+                                uri=uri,
+                            ) from err
+                        raise
                     continue
                 if not chunk:
                     return
