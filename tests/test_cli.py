@@ -1,0 +1,90 @@
+"""The `bte` command as a user runs it: verbs, exit codes, output, error text."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.engine.jobs import REPO, job_request
+
+
+def bte(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "emulator.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout
+    )
+
+
+def test_help_lists_every_verb_and_version_prints():
+    out = bte("--help").stdout
+    for verb in ("run", "plan", "image"):
+        assert verb in out
+    assert bte("--version").stdout.startswith("bte 0.")
+
+
+def test_quickstart_runs_a_real_job_on_local_folders(tmp_path):
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    done = bte("run", "examples/quickstart/job.json", "--model-dir", str(REPO / "sample_models" / "review-sentiment"),
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Completed" in done.stderr
+    out = (tmp_path / "build" / "quickstart-output" / "app-reviews.jsonl.out").read_text().splitlines()
+    assert len(out) == 6
+    assert json.loads(out[1])["label"] == "negative"  # "Crashes every time I open the camera..."
+
+
+def test_run_json_prints_the_describe_shape(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("1,2\n3,4\n")
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps(job_request("cli-json", str(tmp_path / "in"), str(tmp_path / "out"))))
+    done = bte("run", str(job), "--model-dir", str(REPO / "sample_models" / "echo"), "--json", "--quiet")
+    assert done.returncode == 0, done.stderr
+    described = json.loads(done.stdout)
+    assert described["TransformJobStatus"] == "Completed"
+    assert described["TransformJobName"] == "cli-json"
+    assert described["DataProcessing"] == {"InputFilter": "$", "JoinSource": "None", "OutputFilter": "$"}
+    assert (tmp_path / "out" / "a.csv.out").read_text() == "1,2\n3,4\n"
+
+
+def test_failed_job_exits_non_zero_with_the_failure_reason(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("1\n2\n3\n")
+    request = job_request("cli-fails", str(tmp_path / "in"), str(tmp_path / "out"),
+                          BatchStrategy="SingleRecord", MaxConcurrentTransforms=1, ModelClientConfig={"InvocationsMaxRetries": 0},
+                          Environment={"ECHO_FAIL_EVERY_N": "2"})
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps(request))
+    done = bte("run", str(job), "--model-dir", str(REPO / "sample_models" / "echo"), "--quiet")
+    assert done.returncode == 1
+    assert "FailureReason: AlgorithmError" in done.stderr
+    assert "a.csv: mini-batch 1" in done.stderr, done.stderr
+
+
+def test_invalid_request_is_refused_before_anything_starts(tmp_path):
+    request = job_request("bad_name", str(tmp_path), str(tmp_path / "out"), TransformInput={"SplitType": "Lines"})
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps(request))
+    done = bte("run", str(job), "--model-dir", str(REPO / "sample_models" / "echo"))
+    assert done.returncode == 2
+    assert "2 validation errors detected" in done.stderr
+    assert "at 'transformJobName'" in done.stderr and "at 'transformInput.splitType'" in done.stderr
+
+
+def test_plan_shows_instances_environment_parameters_and_warnings(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("id,price\n1,2\n3,4\n")
+    request = job_request("cli-plan", str(tmp_path / "in"), str(tmp_path / "out"),
+                          Environment={"MODE": "fast"}, TransformResources={"InstanceCount": 2})
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps(request))
+    done = bte("plan", str(job), "--model-dir", str(REPO / "sample_models" / "echo"))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "cli-plan-1:" in out and "cli-plan-2: (idle)" in out
+    assert "MODE=fast  [job]" in out and "SAGEMAKER_BATCH=true  [platform]" in out
+    assert "MaxPayloadInMB=6  [default]" in out
+    assert "header" in out.lower()  # the CSV header row warning
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
