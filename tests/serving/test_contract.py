@@ -28,11 +28,14 @@ def predict_fn(data, model):
     return data
 """
 
+# Saved as handler.py (SAGEMAKER_PROGRAM) next to a helper module it imports.
 TRANSFORM_PROGRAM = """
+from helper import SEPARATOR
+
 EXECUTION_PARAMETERS = {"MaxConcurrentTransforms": 8, "BatchStrategy": "SINGLE_RECORD", "MaxPayloadInMB": 2}
 
 def transform_fn(model, body, content_type, accept):
-    return body.upper() + b"|" + content_type.encode() + b"|" + accept.encode(), "text/plain"
+    return SEPARATOR.join([body.upper(), content_type.encode(), accept.encode()]), "text/plain"
 """
 
 BROKEN_PROGRAM = """
@@ -53,10 +56,10 @@ class Servers:
     invoke_while_loading: tuple[int, str]
 
 
-def _program(root: Path, name: str, source: str) -> Path:
+def _program(root: Path, name: str, source: str, filename: str = "inference.py") -> Path:
     directory = root / name
     directory.mkdir()
-    (directory / "inference.py").write_text(textwrap.dedent(source))
+    (directory / filename).write_text(textwrap.dedent(source))
     return directory
 
 
@@ -65,7 +68,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     root = tmp_path_factory.mktemp("programs")
     with ExitStack() as stack:
         defaults = stack.enter_context(local_server(_program(root, "defaults", DEFAULTS_PROGRAM)))
-        transform = stack.enter_context(local_server(_program(root, "transform", TRANSFORM_PROGRAM)))
+        transform_dir = _program(root, "transform", TRANSFORM_PROGRAM, "handler.py")
+        (transform_dir / "helper.py").write_text('SEPARATOR = b"|"\n')
+        transform = stack.enter_context(local_server(transform_dir, {"SAGEMAKER_PROGRAM": "handler.py"}))
         broken = stack.enter_context(local_server(_program(root, "broken", BROKEN_PROGRAM)))
         # Observe the slow load at once, before model_fn's 2 s are over.
         defaults.wait_until(lambda: defaults.status() is not None, "the defaults server answering")

@@ -25,7 +25,10 @@ def test_an_up_to_date_sample_image_is_not_rebuilt(docker_client: Any, sample_im
         SAMPLES / "tabular-regression", tag, base_image="bte-base:bookworm", wheelhouse=WHEELS,
         docker_client=docker_client,
     )
-    assert result.built is False, "scripts/build_sample_images.py and ensure_image disagree on the content hash"
+    assert result.built is False, (
+        f"{tag} was stale (sample or shim changed since it was built) or the build script hashes differently; "
+        "it has now been rebuilt: run scripts/build_sample_images.py before the tests"
+    )
     assert docker_client.images.get(tag).labels[HASH_LABEL].startswith("sha256:")
 
 
