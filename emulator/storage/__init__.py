@@ -30,7 +30,14 @@ from emulator.storage.errors import (
     UnsupportedUri,
 )
 from emulator.storage.registry import storage_for
-from emulator.storage.sources import check_output_path, list_inputs, open_input, open_output, output_uri
+from emulator.storage.sources import (
+    check_output_path,
+    delete_output,
+    list_inputs,
+    open_input,
+    open_output,
+    output_uri,
+)
 
 __all__ = [
     "AccessDenied",
@@ -51,6 +58,7 @@ __all__ = [
     "UnsupportedDataSource",
     "UnsupportedUri",
     "check_output_path",
+    "delete_output",
     "gunzip",
     "list_inputs",
     "open_input",

@@ -129,5 +129,9 @@ class Storage(ABC):
         """Start writing an object; see OutputWriter."""
 
     @abstractmethod
+    def delete(self, uri: str) -> None:
+        """Remove the object at ``uri``; no error when there is none."""
+
+    @abstractmethod
     def check_output(self, uri: str) -> None:
         """Fail early when outputs cannot be written under ``uri``."""

@@ -123,6 +123,15 @@ class LocalStorage(Storage):
         # KmsKeyId has no meaning on a local disk; it is accepted and ignored (documented).
         return LocalOutputWriter(uri)
 
+    def delete(self, uri: str) -> None:
+        path = local_path(uri)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise AccessDenied(f'Cannot remove "{path}": {exc.strerror}.', uri=uri) from exc
+
     def check_output(self, uri: str) -> None:
         path = local_path(uri)
         try:

@@ -175,6 +175,16 @@ class S3Storage(Storage):
             raise StorageError(f'Output URI "{uri}" names no object (it ends in "/").', uri=uri)
         return S3OutputWriter(self.client, loc.bucket, loc.key, uri, kms_key_id)
 
+    def delete(self, uri: str) -> None:
+        loc = _loc(uri)
+        client = self.client
+        try:
+            client.delete_object(Bucket=loc.bucket, Key=loc.key)
+        except BOTO_ERRORS as exc:
+            err = translate(exc, client=client, uri=uri, bucket=loc.bucket, doing="deleting", permission='"s3:DeleteObject"')
+            if not isinstance(err, ObjectMissing):
+                raise err from exc
+
     def check_output(self, uri: str) -> None:
         loc = _loc(uri)
         client = self.client

@@ -96,6 +96,11 @@ def open_output(uri: str, *, kms_key_id: str | None = None, s3_endpoint_url: str
     return storage_for(uri, s3_endpoint_url).open_write(uri, kms_key_id)
 
 
+def delete_output(uri: str, *, s3_endpoint_url: str | None = None) -> None:
+    """Remove a committed output (a stopped job keeps none); no error when it is gone."""
+    storage_for(uri, s3_endpoint_url).delete(uri)
+
+
 def check_output_path(output_path: str, *, s3_endpoint_url: str | None = None) -> None:
     """Fail early when outputs cannot go under ``output_path``: a missing bucket, refused
     credentials, a silent endpoint; for a local folder, create it and check it is writable."""

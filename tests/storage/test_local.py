@@ -17,6 +17,7 @@ from emulator.storage import (
     OutputNameCollision,
     UnsupportedDataSource,
     check_output_path,
+    delete_output,
     list_inputs,
     open_input,
     open_output,
@@ -208,3 +209,12 @@ def test_check_output_path_creates_the_folder(tmp_path: Path) -> None:
     (tmp_path / "file").write_bytes(b"")
     with pytest.raises(Exception, match="exists and is not a folder"):
         check_output_path(str(tmp_path / "file"))
+
+
+def test_delete_output(tmp_path: Path) -> None:
+    target = str(tmp_path / "a.out")
+    with open_output(target) as out:
+        out.write(b"x")
+    delete_output(target)
+    assert os.listdir(tmp_path) == []
+    delete_output(target)  # already gone: no error

@@ -18,7 +18,7 @@ def test_exported_members() -> None:
         "AccessDenied", "CorruptInput", "EndpointUnreachable", "InputObject", "KmsNotSupported",
         "ManifestError", "NoObjectsFound", "NoSuchBucket", "ObjectMissing", "OutputNameCollision",
         "OutputWriteFailed", "OutputWriter", "Storage", "StorageError", "StoredObject",
-        "UnsupportedDataSource", "UnsupportedUri", "check_output_path", "gunzip", "list_inputs",
+        "UnsupportedDataSource", "UnsupportedUri", "check_output_path", "delete_output", "gunzip", "list_inputs",
         "open_input", "open_output", "output_uri", "storage_for",
     }  # fmt: skip
     for name in storage.__all__:

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.storage import StorageError, open_output
+from emulator.storage import StorageError, delete_output, open_output
 from emulator.storage.s3_writer import PART_SIZE
 from tests.fixtures.s3 import S3Server
 
@@ -121,3 +121,12 @@ def test_multipart_without_checksums_for_older_s3_compatible_servers(
             writer.write(block(i))
     head = use_server.client().head_object(Bucket=s3_bucket, Key="plain.out")
     assert head["ContentLength"] == 9 * MiB and head["ETag"].endswith('-2"')
+
+
+def test_delete_output_removes_a_committed_object(use_server: S3Server, s3_bucket: str) -> None:
+    uri = f"s3://{s3_bucket}/out/a.out"
+    with open_output(uri) as out:
+        out.write(b"x")
+    delete_output(uri)
+    assert not exists(use_server, s3_bucket, "out/a.out")
+    delete_output(uri)  # already gone: no error
