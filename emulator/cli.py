@@ -172,8 +172,8 @@ def _image(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 2
     from emulator.images import build_image
 
-    tag = build_image(args.model_dir, args.tag, base_image=args.base, wheelhouse=args.wheels)
-    print(tag)
+    image_id = build_image(args.model_dir, args.tag, base_image=args.base, wheelhouse=args.wheels)
+    print(f"built {args.tag} ({image_id})")
     return 0
 
 

@@ -88,3 +88,32 @@ def test_plan_shows_instances_environment_parameters_and_warnings(tmp_path):
     assert "MaxPayloadInMB=6  [default]" in out
     assert "header" in out.lower()  # the CSV header row warning
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_image_build_makes_a_serving_image_that_bte_runs(tmp_path, docker_client):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "inference.py").write_text(
+        "def model_fn(model_dir):\n    return 2\n\n"
+        "def transform_fn(model, body, content_type, accept):\n"
+        "    return b''.join(b'%d\\n' % (int(x) * model) for x in body.split()), 'text/csv'\n"
+    )
+    tag = "bte-test/cli-image:latest"
+    done = bte("image", "build", str(model), "-t", tag, "--base", "bte-base:bookworm",
+               "--wheels", str(REPO / "build" / "wheels"), timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"built {tag}")
+    try:
+        (tmp_path / "in").mkdir()
+        (tmp_path / "in" / "n.csv").write_text("1\n2\n3\n")
+        job = tmp_path / "job.json"
+        job.write_text(json.dumps(job_request("cli-image", str(tmp_path / "in"), str(tmp_path / "out"))))
+        import os
+
+        env = dict(os.environ, BTE_DOCKER_NETWORK="host")
+        ran = subprocess.run([sys.executable, "-m", "emulator.cli", "run", str(job), "--image", tag, "--quiet"],
+                             capture_output=True, text=True, env=env, timeout=120)
+        assert ran.returncode == 0, ran.stderr
+        assert (tmp_path / "out" / "n.csv.out").read_text() == "2\n4\n6\n"
+    finally:
+        docker_client.images.remove(tag, force=True)
