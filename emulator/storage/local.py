@@ -52,8 +52,8 @@ class LocalStorage(Storage):
             for entry in os.scandir(folder):
                 if entry.name.startswith(start):
                     self._collect(entry, found)
-        except FileNotFoundError:
-            pass
+        except (FileNotFoundError, NotADirectoryError):
+            pass  # nothing there: reported as NoObjectsFound below
         except PermissionError as exc:
             raise AccessDenied(
                 f'Cannot list local input path "{prefix}": permission denied on {exc.filename}. '

@@ -83,6 +83,9 @@ def test_empty_prefix_fails_naming_the_path(tree: Path) -> None:
         list_inputs(str(tree / "nothing-here"))
     assert f'No files found under local path "{tree}/nothing-here"' in str(info.value)
     assert info.value.code == "ValidationException"
+    for missing in ("no/such/folder/", "in.csv/below"):
+        with pytest.raises(NoObjectsFound, match=f'"{tree}/{missing}"'):
+            list_inputs(str(tree / missing) + ("/" if missing.endswith("/") else ""))
 
 
 def test_open_input_streams_in_chunks(tmp_path: Path) -> None:
