@@ -18,13 +18,17 @@ is a copy and a newline count, both done in C.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 
+from emulator.data.errors import RecordTooLarge
 from emulator.data.reader import ChunkReader
 from emulator.data.records import LINE_SEPARATOR, SPLIT_TYPES, Record, read_records, raise_line_too_large
 
 BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
+UNCOUNTED = -1  # first_record / record_count when iter_minibatches(count_records=False)
 MB = 2**20  # MaxPayloadInMB counts mebibytes (reference section 4; AWS's own code uses 2^20)
 
 
@@ -45,14 +49,20 @@ class MiniBatch:
     def describe(self, source: str = "") -> str:
         """Where this mini-batch is, for error messages."""
         where = f"{source}: " if source else ""
-        return (f"{where}mini-batch {self.index} (records {self.first_record}.."
-                f"{self.first_record + self.record_count - 1}, bytes {self.start_offset}.."
-                f"{self.end_offset})")
+        records = ("" if self.record_count == UNCOUNTED else
+                   f"records {self.first_record}..{self.first_record + self.record_count - 1}, ")
+        return f"{where}mini-batch {self.index} ({records}bytes {self.start_offset}..{self.end_offset})"
 
 
 def iter_minibatches(chunks: Iterable[bytes], *, split_type: str, batch_strategy: str,
-                     max_payload_bytes: int | None, source: str = "") -> Iterator[MiniBatch]:
-    """The mini-batches of one object, in order, streaming; see the module docstring."""
+                     max_payload_bytes: int | None, source: str = "",
+                     count_records: bool = True) -> Iterator[MiniBatch]:
+    """The mini-batches of one object, in order, streaming; see the module docstring.
+
+    ``count_records=False`` skips counting the newlines of Line + MultiRecord bodies (about
+    half the cost of that path): ``first_record`` and ``record_count`` are then
+    ``UNCOUNTED`` (-1) for it; bodies and byte offsets are the same either way. Other
+    split types and strategies always count, since they find every record anyway."""
     if split_type not in SPLIT_TYPES:
         raise ValueError(f"SplitType must be one of {', '.join(SPLIT_TYPES)}, not {split_type!r}")
     if batch_strategy not in BATCH_STRATEGIES:
@@ -60,10 +70,12 @@ def iter_minibatches(chunks: Iterable[bytes], *, split_type: str, batch_strategy
                          f"not {batch_strategy!r}")
     if max_payload_bytes is not None and max_payload_bytes <= 0:
         raise ValueError("max_payload_bytes must be positive, or None for no limit")
-    reader = ChunkReader(chunks)
     limit = max_payload_bytes
     if split_type == "Line" and batch_strategy == "MultiRecord":
-        return _line_multirecord(reader, limit, source)
+        return _line_multirecord(iter(chunks), limit, source, count_records)
+    if split_type == "Line":
+        return _line_singlerecord(iter(chunks), limit, source)
+    reader = ChunkReader(chunks)
     if split_type == "None" or batch_strategy == "SingleRecord":
         return _single(reader, split_type, limit, source)
     return _multirecord(reader, split_type, limit, source)
@@ -73,6 +85,46 @@ def _single(reader: ChunkReader, split_type: str, limit: int | None,
             source: str) -> Iterator[MiniBatch]:
     for rec in read_records(reader, split_type, source=source, limit=limit, limit_on_payload=True):
         yield MiniBatch(rec.index, rec.payload, rec.index, 1, rec.offset, rec.end_offset)
+
+
+def _line_singlerecord(chunks: Iterator[bytes], limit: int | None,
+                       source: str) -> Iterator[MiniBatch]:
+    """Line + SingleRecord, one chunk at a time: the complete lines of a chunk are split in
+    one C call (``splitlines`` when the chunk has no ``\r``, which it would also split on)."""
+    carry: list[bytes] = []  # the start of a line that continues in later chunks
+    carry_len = 0
+    offset = index = 0
+    for chunk in chunks:
+        cut = chunk.rfind(LINE_SEPARATOR) + 1
+        if not cut:
+            if chunk:
+                carry.append(bytes(chunk))
+                carry_len += len(chunk)
+                if limit is not None and carry_len > limit:
+                    raise_line_too_large(ChunkReader(chain(carry, chunks)), source, index, limit, offset)
+            continue
+        carry.append(chunk[:cut] if cut < len(chunk) else chunk)
+        block = carry[0] if len(carry) == 1 else b"".join(carry)
+        lines = block.splitlines(keepends=True) if b"\r" not in block else [
+            line + LINE_SEPARATOR for line in block.split(LINE_SEPARATOR)[:-1]]
+        if limit is not None and max(map(len, lines)) > limit:
+            at = offset
+            for i, line in enumerate(lines):
+                if len(line) > limit:
+                    raise RecordTooLarge(source=source, index=index + i, offset=at,
+                                         size=len(line), limit=limit)
+                at += len(line)
+        for line in lines:
+            yield MiniBatch(index, line, index, 1, offset, offset + len(line))
+            offset += len(line)
+            index += 1
+        carry = [chunk[cut:]] if cut < len(chunk) else []
+        carry_len = len(chunk) - cut
+        if limit is not None and carry_len > limit:
+            raise_line_too_large(ChunkReader(chain(carry, chunks)), source, index, limit, offset)
+    if carry_len:
+        last = b"".join(carry)  # the last line, without a final newline
+        yield MiniBatch(index, last, index, 1, offset, offset + len(last))
 
 
 def _multirecord(reader: ChunkReader, split_type: str, limit: int | None,
@@ -97,26 +149,71 @@ def _multirecord(reader: ChunkReader, split_type: str, limit: int | None,
         yield flush()
 
 
-def _line_multirecord(reader: ChunkReader, limit: int | None, source: str) -> Iterator[MiniBatch]:
-    index = 0
-    record = 0
+def _line_multirecord(chunks: Iterator[bytes], limit: int | None, source: str,
+                      count_records: bool) -> Iterator[MiniBatch]:
+    """Line + MultiRecord over raw chunks, copying each byte once: the body is joined
+    straight from slices of the chunks it spans (or is a chunk itself when one fits
+    exactly), and the cut is found with ``rfind`` on at most a chunk or two."""
+    pending: deque[bytes] = deque()  # chunks not yet consumed; the first starts at ``head``
+    head = 0
+    have = 0  # unconsumed bytes in ``pending``
+    offset = 0  # absolute offset of the first unconsumed byte
+    index = record = 0
+    eof = False
     while True:
-        if limit is None:
-            reader.fill_all()
-            size = reader.available
-        elif reader.fill(limit + 1):
-            # More than ``limit`` bytes remain: cut after the last newline within the limit.
-            nl = reader.rfind(LINE_SEPARATOR, 0, limit)
-            if nl < 0:
-                raise_line_too_large(reader, source, record, limit)
-            size = nl + 1
-        else:
-            size = reader.available  # the rest of the object fits
-        if not size:
+        while not eof and (limit is None or have <= limit):
+            chunk = next(chunks, None)
+            if chunk is None:
+                eof = True
+            elif chunk:
+                pending.append(bytes(chunk))
+                have += len(chunk)
+        if not have:
             return
-        start = reader.offset
-        body = reader.take(size)
-        count = body.count(LINE_SEPARATOR) + (0 if body.endswith(LINE_SEPARATOR) else 1)
-        yield MiniBatch(index, body, record, count, start, start + size)
+        size = have if limit is None or have <= limit else _last_newline_within(pending, head, limit)
+        if size < 0:  # no newline within the limit: the first record is too large
+            rest = chain([pending[0][head:]], islice(pending, 1, None), chunks)
+            raise_line_too_large(ChunkReader(rest), source, record if count_records else UNCOUNTED,
+                                 limit or 0, offset)
+        parts: list[bytes] = []
+        need = size
+        while need:
+            chunk = pending[0]
+            take = min(need, len(chunk) - head)
+            parts.append(chunk if head == 0 and take == len(chunk) else chunk[head:head + take])
+            need -= take
+            head += take
+            if head == len(chunk):
+                pending.popleft()
+                head = 0
+        body = parts[0] if len(parts) == 1 else b"".join(parts)
+        del parts  # let the chunks go now, so the allocator can reuse their memory
+        have -= size
+        if count_records:
+            count = body.count(LINE_SEPARATOR) + (0 if body.endswith(LINE_SEPARATOR) else 1)
+            yield MiniBatch(index, body, record, count, offset, offset + size)
+            record += count
+        else:
+            yield MiniBatch(index, body, UNCOUNTED, UNCOUNTED, offset, offset + size)
+        offset += size
         index += 1
-        record += count
+
+
+def _last_newline_within(pending: deque[bytes], head: int, limit: int) -> int:
+    """Length of the longest prefix (of at most ``limit`` bytes) of the unconsumed data that
+    ends with a newline, or -1. Searches backwards from the limit, chunk by chunk."""
+    # Find the chunk holding the byte at position ``limit - 1`` (relative to ``head``).
+    starts = []
+    pos = -head
+    for chunk in pending:
+        starts.append(pos)
+        if pos + len(chunk) >= limit:
+            break
+        pos += len(chunk)
+    for i in range(len(starts) - 1, -1, -1):
+        chunk, start = pending[i], starts[i]
+        lo = head if i == 0 else 0
+        nl = chunk.rfind(LINE_SEPARATOR, lo, min(len(chunk), limit - start))
+        if nl >= 0:
+            return start + nl + 1
+    return -1

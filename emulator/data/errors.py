@@ -44,7 +44,8 @@ class RecordTooLarge(DataError):
                     f"TFRecord) to split it into records, or raise MaxPayloadInMB (at most 100, "
                     f"or 0 for no limit).")
         else:
-            text = (f"{where}record {index} (0-based) at byte offset {offset} is {size} bytes, "
+            which = f"record {index} (0-based)" if index >= 0 else "the record"
+            text = (f"{where}{which} at byte offset {offset} is {size} bytes, "
                     f"larger than {allowed}. Raise MaxPayloadInMB (at most 100, or 0 for no "
                     f"limit) or split the record into smaller ones.")
         super().__init__(text)

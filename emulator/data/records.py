@@ -101,8 +101,11 @@ def _lines(reader: ChunkReader, source: str, limit: int | None) -> Iterator[Reco
         scanned = 0
 
 
-def raise_line_too_large(reader: ChunkReader, source: str, index: int, limit: int) -> None:
-    offset = reader.offset
+def raise_line_too_large(reader: ChunkReader, source: str, index: int, limit: int,
+                         offset: int | None = None) -> None:
+    """Raise RecordTooLarge for the line starting at the reader's position (absolute
+    ``offset`` if the reader was started mid-object), measuring it in bounded memory."""
+    offset = reader.offset if offset is None else offset
     raise RecordTooLarge(source=source, index=index, offset=offset,
                          size=reader.skip_through(LINE_SEPARATOR), limit=limit)
 

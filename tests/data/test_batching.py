@@ -224,3 +224,23 @@ def test_bad_arguments_are_refused() -> None:
         batches([b""], "Lines", "MultiRecord", 10)
     with pytest.raises(ValueError, match="BatchStrategy"):
         batches([b""], "Line", "MULTI_RECORD", 10)
+
+
+@PROPERTY
+@given(data=line_bytes, at=cuts, limit=limits)
+def test_uncounted_multirecord_cuts_the_same_bodies(data: bytes, at: list[int], limit: int) -> None:
+    """count_records=False (the engine's fast path) changes only the record numbers."""
+    def run(count: bool) -> list[tuple[bytes, int, int]] | str:
+        try:
+            return [(b.body, b.start_offset, b.end_offset) for b in iter_minibatches(
+                cut(data, at), split_type="Line", batch_strategy="MultiRecord",
+                max_payload_bytes=limit, count_records=count)]
+        except RecordTooLarge as err:
+            return f"{err.offset}:{err.size}"
+    assert run(True) == run(False)
+
+
+def test_uncounted_oversize_error_still_names_the_offset() -> None:
+    with pytest.raises(RecordTooLarge, match="s3://b/k: the record at byte offset 3 is 20 bytes"):
+        list(iter_minibatches([b"ab\n" + b"x" * 19 + b"\n"], split_type="Line", batch_strategy="MultiRecord",
+                              max_payload_bytes=10, source="s3://b/k", count_records=False))

@@ -22,7 +22,8 @@ def test_minibatch_fields_and_signatures() -> None:
     assert [f.name for f in dataclasses.fields(data.MiniBatch)] == [
         "index", "body", "first_record", "record_count", "start_offset", "end_offset"]
     params = inspect.signature(data.iter_minibatches).parameters
-    assert list(params) == ["chunks", "split_type", "batch_strategy", "max_payload_bytes", "source"]
+    assert list(params) == ["chunks", "split_type", "batch_strategy", "max_payload_bytes", "source",
+                            "count_records"]
     assert [f.name for f in dataclasses.fields(data.InputWarning)] == ["code", "source", "message", "fix"]
 
 

@@ -1,0 +1,136 @@
+"""Data-plane throughput: how close mini-batching runs to plain reading.
+
+    .venv/bin/python benchmarks/data_plane.py              # 1 GiB CSV + 1 GiB JSON Lines
+    .venv/bin/python benchmarks/data_plane.py --size-mb 64 # quicker
+
+For each generated file (in a temporary directory, deleted afterwards) it measures, in one
+run: raw read throughput (read the file in chunks and drop them), Line + MultiRecord with
+MaxPayloadInMB=6 (with and without counting records), and Line + SingleRecord; then the
+process's peak RSS. "read+join" is the floor for any bytes body: read, then one copy. Targets: MultiRecord
+>= 0.5x raw read, peak RSS < 200 MB whatever the input size. Ratios are measured in one
+run on one machine; absolute figures depend on it (the file is in the page cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from emulator.data import MB, iter_minibatches  # noqa: E402
+
+
+def _block(kind: str, target: int, rng: random.Random) -> bytes:
+    rows = []
+    size = 0
+    i = 0
+    while size < target:
+        feats = [f"{rng.random():.6f}" for _ in range(8)]
+        if kind == "csv":
+            row = f"{i},{','.join(feats)},{rng.randint(0, 1)}\n"
+        else:
+            row = f'{{"id":{i},"features":[{",".join(feats)}],"label":{rng.randint(0, 1)}}}\n'
+        rows.append(row)
+        size += len(row)
+        i += 1
+    return "".join(rows).encode()
+
+
+def generate(path: Path, kind: str, size: int) -> None:
+    """Write ``size`` bytes (whole rows) of CSV or JSON Lines, in bounded memory."""
+    block = _block(kind, 4 * MB, random.Random(42))
+    written = 0
+    with path.open("wb") as f:
+        while written + len(block) <= size:
+            f.write(block)
+            written += len(block)
+        rest = block[:size - written]
+        rest = rest[:rest.rfind(b"\n") + 1]
+        f.write(rest)
+
+
+def chunks(path: Path, chunk: int) -> Iterator[bytes]:
+    with path.open("rb", buffering=0) as f:
+        while data := f.read(chunk):
+            yield data
+
+
+def timed(fn: Callable[[], int]) -> tuple[float, int]:
+    start = time.perf_counter()
+    n = fn()
+    return time.perf_counter() - start, n
+
+
+def measure(path: Path, chunk: int) -> list[tuple[str, float, int]]:
+    size = path.stat().st_size
+
+    def raw() -> int:
+        return sum(1 for _ in chunks(path, chunk))
+
+    def copy_floor() -> int:
+        """Read, and join every 6 chunks into one body: the least a bytes body can cost."""
+        parts, n = [], 0
+        for data in chunks(path, chunk):
+            parts.append(data)
+            if len(parts) * chunk >= 6 * MB:
+                b"".join(parts)
+                parts, n = [], n + 1
+        return n
+
+    def batched(strategy: str, count_records: bool = True) -> Callable[[], int]:
+        def run() -> int:
+            n = 0
+            for _ in iter_minibatches(chunks(path, chunk), split_type="Line", batch_strategy=strategy,
+                                      max_payload_bytes=6 * MB, source=str(path),
+                                      count_records=count_records):
+                n += 1
+            return n
+        return run
+
+    raw()  # warm the page cache so every figure reads from memory alike
+    results = []
+    for name, fn in (("raw read", raw), ("read+join 6MB (floor)", copy_floor),
+                     ("Line+MultiRecord 6MB", batched("MultiRecord")),
+                     ("  same, uncounted", batched("MultiRecord", count_records=False)),
+                     ("Line+SingleRecord", batched("SingleRecord"))):
+        seconds, n = timed(fn)
+        results.append((name, size / seconds / MB, n))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-mb", type=int, default=1024, help="size of each file in MiB (default 1024)")
+    parser.add_argument("--chunk-kb", type=int, default=1024, help="read chunk size in KiB (default 1024)")
+    args = parser.parse_args()
+    size, chunk = args.size_mb * MB, args.chunk_kb * 1024
+    tmp = Path(tempfile.mkdtemp(prefix="bte-bench-"))
+    try:
+        print(f"data plane benchmark: {args.size_mb} MiB per file, {args.chunk_kb} KiB chunks, "
+              f"Python {sys.version.split()[0]}")
+        print(f"{'file':<12} {'measure':<22} {'MiB/s':>9} {'vs raw':>7} {'batches':>10}")
+        for kind in ("csv", "jsonl"):
+            path = tmp / f"input.{kind}"
+            generate(path, kind, size)
+            results = measure(path, chunk)
+            raw_speed = results[0][1]
+            for name, speed, n in results:
+                count = "" if name == "raw read" else str(n)
+                print(f"{kind:<12} {name:<22} {speed:>9.0f} {speed / raw_speed:>6.2f}x {count:>10}")
+            path.unlink()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        print(f"peak RSS: {peak:.0f} MiB (target < 200 MiB)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
