@@ -95,6 +95,7 @@ def _line_singlerecord(chunks: Iterator[bytes], limit: int | None,
     carry_len = 0
     offset = index = 0
     for chunk in chunks:
+        chunk = bytes(chunk)  # no copy for bytes; bodies must be bytes whatever came in
         cut = chunk.rfind(LINE_SEPARATOR) + 1
         if not cut:
             if chunk:
