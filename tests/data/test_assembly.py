@@ -86,3 +86,12 @@ def test_duplicate_and_overflow_are_refused() -> None:
     assert not asm.may_dispatch(3)
     with pytest.raises(AssemblyError, match="may_dispatch"):
         asm.add(3, b"d")
+
+
+def test_6_4_predictions_are_in_input_order_whatever_the_concurrency() -> None:
+    """Row 6.4: predictions in an output file are in the order of the input records."""
+    asm = OrderedAssembler("Line", max_pending=8)
+    out: list[bytes] = []
+    for i in (3, 1, 0, 2, 5, 4):
+        out += asm.add(i, b"p%d" % i)
+    assert b"".join(out) == b"p0\np1\np2\np3\np4\np5\n"

@@ -244,3 +244,29 @@ def test_uncounted_oversize_error_still_names_the_offset() -> None:
     with pytest.raises(RecordTooLarge, match="s3://b/k: the record at byte offset 3 is 20 bytes"):
         list(iter_minibatches([b"ab\n" + b"x" * 19 + b"\n"], split_type="Line", batch_strategy="MultiRecord",
                               max_payload_bytes=10, source="s3://b/k", count_records=False))
+
+
+def test_6_2_tfrecord_multirecord_body_is_concatenated_framed_records() -> None:
+    """Row 6.2 (EX-TFR): for TFRecord + MultiRecord the body is complete framed records."""
+    raw = [tfrecord_encode(b"one"), tfrecord_encode(b"two"), tfrecord_encode(b"three")]
+    (batch,) = batches([b"".join(raw)], "TFRecord", "MultiRecord", 1000)
+    assert batch.body == b"".join(raw) and batch.record_count == 3
+
+
+def test_6_2_recordio_records_keep_padding_in_multirecord() -> None:
+    """Row 6.2 RecordIO: MXNet records; MultiRecord keeps the padding, SingleRecord drops it."""
+    raw = recordio_encode(b"abcde")  # 5 data bytes + 3 padding
+    assert len(raw) == 16
+    assert batches([raw * 2], "RecordIO", "MultiRecord", 100)[0].body == raw * 2
+    assert [b.body for b in batches([raw * 2], "RecordIO", "SingleRecord", 100)] == [b"abcde", b"abcde"]
+
+
+def test_singlerecord_limit_applies_to_the_body_sent() -> None:
+    """A 20-byte TFRecord payload is 36 bytes framed: it fits a 20-byte limit alone
+    (SingleRecord sends the payload) but not in a MultiRecord body."""
+    data = tfrecord_encode(b"p" * 20)
+    assert [b.body for b in batches([data], "TFRecord", "SingleRecord", 20)] == [b"p" * 20]
+    with pytest.raises(RecordTooLarge, match="36 bytes"):
+        batches([data], "TFRecord", "MultiRecord", 20)
+    with pytest.raises(RecordTooLarge, match="21 bytes"):
+        batches([tfrecord_encode(b"p" * 21)], "TFRecord", "SingleRecord", 20)

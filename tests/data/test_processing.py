@@ -286,3 +286,18 @@ def test_content_type_parameters_are_ignored() -> None:
     dp = DataProcessing(input_filter="$[0]", content_type="text/csv; charset=utf-8", accept=None,
                         split_type="Line")
     assert dp.filter_input(one_batch(b"1,2\n")) == b"1\n"
+
+
+def test_6_6_csv_follows_rfc_4180() -> None:
+    """Row 6.6: CSV must follow RFC 4180: a quoted cell with a comma is one cell."""
+    dp = csv_dp(input_filter="$[1]")
+    assert dp.filter_input(one_batch(b'"a,b",c\n"x ""y""",z\n')) == b"c\nz\n"
+    dp = csv_dp(input_filter="$[0]")
+    assert dp.filter_input(one_batch(b'"a,b",c\n')) == b'"a,b"\n'
+
+
+def test_6_6_join_needs_one_format() -> None:
+    """Row 6.6: for joins ContentType and Accept must agree (CSV with CSV, JSON with JSON)."""
+    with pytest.raises(DataProcessingError, match="Make Accept the same as ContentType"):
+        DataProcessing(join_source="Input", content_type="text/csv", accept="application/json",
+                       split_type="Line")
