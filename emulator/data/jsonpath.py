@@ -94,7 +94,8 @@ def parse_json_path(text: str) -> JsonPath:
     path = text.strip()
     if not path.startswith("$"):
         raise _invalid(text, "a path must start with $ (for example $, $[1:] or $.features)")
-    i, segments = 1, []
+    i = 1
+    segments: list[Segment] = []
     while i < len(path):
         if path.startswith("..", i):
             raise _invalid(text, "deep scan (..) is not supported")
@@ -167,7 +168,9 @@ def _bracket(text: str, inner: str) -> Segment:
 
 
 def _split_commas(body: str) -> list[str]:
-    out, quote, cur = [], "", []
+    out: list[str] = []
+    cur: list[str] = []
+    quote = ""
     for c in body:
         if quote:
             quote = "" if c == quote else quote
