@@ -155,7 +155,7 @@ def main() -> None:
             direct_s, direct_n = direct_throughput(instance.url, indir / "data.csv", args.workers, 6, "MultiRecord")
         finally:
             instance.stop()
-        bte_s, bte_n = bte_throughput(args.runtime, {}, indir, tmpdir / "out", "bench-overhead", args.workers, 6,
+        bte_s, bte_n = bte_throughput(args.runtime, {}, indir, Path(os.environ.get("BENCH_OUT", tmpdir / "out")), "bench-overhead", args.workers, 6,
                                       "MultiRecord")
         direct_mbs, bte_mbs = size / MB / direct_s, size / MB / bte_s
         print(f"direct client : {direct_n} mini-batches in {direct_s:.2f} s = {direct_mbs:.1f} MiB/s")

@@ -1,13 +1,16 @@
 """One input file in flight: its ordered assembly, its output writer, its outcome.
 
 Mini-batches of a file finish in any order on any worker; the file's assembler puts
-them back in input order and the pieces go to the output writer as soon as they can.
-The output is committed only when every mini-batch came back; a failed or stopped
-file's writer is aborted, so no partial ``.out`` is ever left looking finished.
+them back in input order. Writing is handed to the instance's writer thread (in the
+order the assembler releases pieces), so a worker never waits on the disk or on S3 and
+the feeder never waits on a worker's write. The output is committed only when every
+mini-batch came back; a failed or stopped file's writer is aborted, so no partial
+``.out`` is ever left looking finished.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -25,6 +28,26 @@ class FileOutcome:
     records: int
 
 
+class SerialWriter:
+    """Runs write tasks one at a time, in submission order, on its own thread."""
+
+    def __init__(self, name: str) -> None:
+        self._tasks: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, task: Callable[[], None]) -> None:
+        self._tasks.put(task)
+
+    def close(self) -> None:
+        self._tasks.put(None)
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            task()
+
+
 class FileRun:
     def __init__(
         self,
@@ -34,6 +57,7 @@ class FileRun:
         assembler: "data.OrderedAssembler",
         release: Callable[[int], None],
         on_done: Callable[["FileRun", FileOutcome], None],
+        submit: Callable[[Callable[[], None]], None] = lambda task: task(),
     ) -> None:
         self.obj = obj
         self.output_uri = output_uri
@@ -41,11 +65,12 @@ class FileRun:
         self._assembler = assembler
         self._release = release  # gives back window slots for mini-batches no longer held
         self._on_done = on_done
+        self._submit = submit
         self._lock = threading.Lock()
         self.sent = 0
         self.finished = 0
         self.records = 0
-        self._held = 0  # finished ok, not yet written (waiting for an earlier one)
+        self._held = 0  # finished ok, not yet released for writing (waiting for an earlier one)
         self._all_sent = False
         self.failure: str | None = None
         self._closed = False
@@ -65,16 +90,11 @@ class FileRun:
             if self.failure is not None:
                 self._release(1)
             else:
-                try:
-                    pieces = self._assembler.add(index, output)
-                    for piece in pieces:
-                        self._writer.write(piece)
-                except Exception as exc:  # a storage write failed: the file fails, named
-                    self._release(1)
-                    self._fail_locked(f"{self.obj.display_name}: writing {self.output_uri} failed: {exc}")
-                else:
-                    self._held += 1 - len(pieces)
-                    self._release(len(pieces))
+                pieces = self._assembler.add(index, output)
+                self._held += 1 - len(pieces)
+                if pieces:
+                    # Submitted under the lock, so the writer sees pieces in input order.
+                    self._submit(lambda: self._write(pieces))
             self._maybe_close_locked()
 
     def batch_failed(self, reason: str) -> None:
@@ -105,19 +125,35 @@ class FileRun:
         if self._closed or not self._all_sent or self.finished < self.sent:
             return
         self._closed = True
-        outcome: FileOutcome
-        if self.failure is None:
+        self._submit(self._close)
+
+    # -- on the writer thread ---------------------------------------------------------
+    def _write(self, pieces: list[bytes]) -> None:
+        try:
+            if self.failure is None:
+                for piece in pieces:
+                    self._writer.write(piece)
+        except Exception as exc:  # a storage write failed: the file fails, named
+            with self._lock:
+                self._fail_locked(f"{self.obj.display_name}: writing {self.output_uri} failed: {exc}")
+        finally:
+            self._release(len(pieces))
+
+    def _close(self) -> None:
+        with self._lock:
+            failure = self.failure
+        if failure is None:
             try:
                 for piece in self._assembler.finish():
                     self._writer.write(piece)
                 self._writer.commit()
             except Exception as exc:
-                self.failure = f"{self.obj.display_name}: writing {self.output_uri} failed: {exc}"
-        if self.failure is None:
+                failure = f"{self.obj.display_name}: writing {self.output_uri} failed: {exc}"
+        if failure is None:
             outcome = FileOutcome(True, self.output_uri, None, self.sent, self.records)
         else:
             try:
                 self._writer.abort()
             finally:
-                outcome = FileOutcome(False, None, self.failure, self.sent, self.records)
+                outcome = FileOutcome(False, None, failure, self.sent, self.records)
         self._on_done(self, outcome)

@@ -17,8 +17,7 @@ from typing import Callable
 from emulator import data, storage
 from emulator.engine import events as ev
 from emulator.engine.container_client import BatchLabel, InvocationSettings, Invoker
-from emulator.engine.errors import InvocationFailed
-from emulator.engine.file_run import FileOutcome, FileRun
+from emulator.engine.file_run import FileOutcome, FileRun, SerialWriter
 from emulator.plan import ExecutionParameters
 from emulator.spec import TransformJobSpec
 from emulator.spec.errors import BteError
@@ -72,6 +71,7 @@ class InstanceWork:
             threading.Thread(target=self._worker, args=(i,), name=f"{self.instance}-w{i}", daemon=True)
             for i in range(self.workers)
         ]
+        self._output = SerialWriter(f"{self.instance}-writer")
         for t in threads:
             t.start()
         try:
@@ -84,6 +84,7 @@ class InstanceWork:
                 self._queue.put(None)
             for t in threads:
                 t.join()
+            self._output.close()
 
     def _release(self, n: int) -> None:
         for _ in range(n):
@@ -107,6 +108,7 @@ class InstanceWork:
             data.OrderedAssembler(self.spec.assemble_with, max_pending=2 * self.workers),
             self._release,
             lambda r, outcome: self.on_file_done(r.obj, outcome),
+            submit=self._output.submit,
         )
         try:
             chunks = storage.open_input(obj, s3_endpoint_url=self.s3_endpoint_url)

@@ -158,6 +158,13 @@ def _read_chunks(fh: BinaryIO, chunk_size: int) -> Iterator[bytes]:
         fh.close()
 
 
+# The rename is what keeps a half-written output from ever looking finished, whatever
+# happens to bte. An fsync before it only adds safety against the machine itself
+# crashing, and costs about as much as writing the data again on slow disks, so it is
+# opt-in for a local development tool (docs/storage.md).
+FSYNC_OUTPUTS = os.environ.get("BTE_FSYNC_OUTPUTS", "") not in ("", "0", "false")
+
+
 class LocalOutputWriter(OutputWriter):
     def __init__(self, uri: str) -> None:
         super().__init__(uri)
@@ -180,7 +187,8 @@ class LocalOutputWriter(OutputWriter):
     def _commit(self) -> None:
         try:
             self._fh.flush()
-            os.fsync(self._fh.fileno())
+            if FSYNC_OUTPUTS:
+                os.fsync(self._fh.fileno())
             self._fh.close()
             os.replace(self._tmp, self.path)
         except OSError as exc:
