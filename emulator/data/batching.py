@@ -176,19 +176,20 @@ def _line_multirecord(chunks: Iterator[bytes], limit: int | None, source: str,
             rest = chain([pending[0][head:]], islice(pending, 1, None), chunks)
             raise_line_too_large(ChunkReader(rest), source, record if count_records else UNCOUNTED,
                                  limit or 0, offset)
-        parts: list[bytes] = []
+        parts: list[bytes | memoryview] = []  # views: a partial chunk is copied once, by the join
         need = size
         while need:
             chunk = pending[0]
             take = min(need, len(chunk) - head)
-            parts.append(chunk if head == 0 and take == len(chunk) else chunk[head:head + take])
+            parts.append(chunk if head == 0 and take == len(chunk) else memoryview(chunk)[head:head + take])
             need -= take
             head += take
             if head == len(chunk):
                 pending.popleft()
                 head = 0
-        body = parts[0] if len(parts) == 1 else b"".join(parts)
-        del parts  # let the chunks go now, so the allocator can reuse their memory
+        first = parts[0]
+        body = first if len(parts) == 1 and isinstance(first, bytes) else b"".join(parts)
+        del parts, first  # let the chunks go now, so the allocator can reuse their memory
         have -= size
         if count_records:
             count = body.count(LINE_SEPARATOR) + (0 if body.endswith(LINE_SEPARATOR) else 1)
