@@ -70,7 +70,7 @@ def _lint_text(head: bytes, fmt: str | None, w: Warn) -> None:
         w("CrLf", "lines end with \\r\\n; SplitType Line splits on \\n only, so every record "
                   "keeps a trailing \\r.",
           "convert the file to \\n line endings (dos2unix).")
-    lines = head.split(b"\n")
+    lines = head.removeprefix(UTF8_BOM).split(b"\n")
     if len(lines) > 1:
         lines.pop()  # the last piece may be cut by the end of the head (or empty)
     if fmt in (CSV, JSONLINES) and any(not line.strip(b"\r") for line in lines):
@@ -110,11 +110,11 @@ def _has_header(lines: list[bytes]) -> bool:
 def _quoted_newline(head: bytes) -> bool:
     """Whether a newline falls inside a quoted cell (RFC 4180 quoting, "" is an escape)."""
     inside = False
-    for line in head.split(b"\n")[:-1]:  # only lines we know are complete
+    for line in head.split(b"\n")[:-1]:  # each of these lines is followed by a newline
         if inside:
             return True
         inside = (inside + line.count(b'"')) % 2 == 1
-    return False
+    return inside  # the newline after the last complete line is inside quotes
 
 
 def _lint_sizes(head: bytes, source: str, split_type: str, limit: int, total_size: int | None,

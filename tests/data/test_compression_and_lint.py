@@ -106,3 +106,9 @@ def test_lint_job_payload_times_concurrency() -> None:
     assert w.code == "PayloadTimesConcurrency" and "120 MB" in w.message
     assert lint_job(max_concurrent_transforms=16, max_payload_in_mb=6) == []
     assert lint_job(max_concurrent_transforms=None, max_payload_in_mb=6) == []
+
+
+def test_lint_edge_cases() -> None:
+    assert codes(b'1,"open quote\n', total_size=None) == ["CsvQuotedNewline"]
+    assert codes(b"\xef\xbb\xbf1,2\n3,4\n") == ["Utf8Bom"]  # the BOM does not make a "header"
+    assert codes(b'1,"a ""quoted"" word"\n2,"b"\n') == []
