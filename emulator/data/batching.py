@@ -99,7 +99,7 @@ def _line_singlerecord(chunks: Iterator[bytes], limit: int | None,
         cut = chunk.rfind(LINE_SEPARATOR) + 1
         if not cut:
             if chunk:
-                carry.append(bytes(chunk))
+                carry.append(chunk)
                 carry_len += len(chunk)
                 if limit is not None and carry_len > limit:
                     raise_line_too_large(ChunkReader(chain(carry, chunks)), source, index, limit, offset)

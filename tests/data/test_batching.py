@@ -224,6 +224,8 @@ def test_bad_arguments_are_refused() -> None:
         batches([b""], "Lines", "MultiRecord", 10)
     with pytest.raises(ValueError, match="BatchStrategy"):
         batches([b""], "Line", "MULTI_RECORD", 10)
+    with pytest.raises(ValueError, match="positive"):
+        batches([b""], "Line", "MultiRecord", 0)
 
 
 @PROPERTY

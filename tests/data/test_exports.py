@@ -31,3 +31,24 @@ def test_errors_are_bte_errors() -> None:
     for name in ("DataError", "RecordTooLarge", "BadRecordFraming", "UnsupportedJsonPath",
                  "JsonPathIndexOutOfRange", "RecordCountMismatch", "BadCompression", "AssemblyError"):
         assert issubclass(getattr(data, name), BteError)
+
+
+def test_the_data_plane_imports_only_spec_and_does_no_io() -> None:
+    """Design rule: emulator/data may import emulator.spec only, and touches no network or disk."""
+    import ast
+    from pathlib import Path
+
+    forbidden = {"socket", "requests", "boto3", "botocore", "docker", "httpx", "urllib", "os", "pathlib",
+                 "shutil", "tempfile", "subprocess", "threading"}
+    for path in Path(data.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                top = name.split(".")[0]
+                assert top not in forbidden, f"{path.name} imports {name}"
+                if name.startswith("emulator."):
+                    assert name.startswith(("emulator.data", "emulator.spec")), f"{path.name} imports {name}"
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "open":
+                raise AssertionError(f"{path.name} opens a file")
