@@ -59,8 +59,8 @@ def iter_minibatches(chunks: Iterable[bytes], *, split_type: str, batch_strategy
                      count_records: bool = True) -> Iterator[MiniBatch]:
     """The mini-batches of one object, in order, streaming; see the module docstring.
 
-    ``count_records=False`` skips counting the newlines of Line + MultiRecord bodies (about
-    half the cost of that path): ``first_record`` and ``record_count`` are then
+    ``count_records=False`` skips counting the newlines of Line + MultiRecord bodies (most of
+    the cost of that path): ``first_record`` and ``record_count`` are then
     ``UNCOUNTED`` (-1) for it; bodies and byte offsets are the same either way. Other
     split types and strategies always count, since they find every record anyway."""
     if split_type not in SPLIT_TYPES:
