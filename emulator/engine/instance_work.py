@@ -50,14 +50,20 @@ class InstanceWork:
         self.workers = max(1, params.max_concurrent_transforms)
         self._window = threading.Semaphore(2 * self.workers)
         self._queue: queue.Queue = queue.Queue()
-        self.processing = data.DataProcessing(
-            input_filter=spec.input_filter,
-            output_filter=spec.output_filter,
-            join_source=spec.join_source,
-            content_type=spec.content_type,
-            accept=spec.accept,
-            split_type=spec.split_type,
-        )
+        # The service accepts a job with an unusable JsonPath and fails each file at run
+        # time ("<file>: Invalid JsonPath: ..."); so does bte.
+        self.processing_error: str | None = None
+        try:
+            self.processing = data.DataProcessing(
+                input_filter=spec.input_filter,
+                output_filter=spec.output_filter,
+                join_source=spec.join_source,
+                content_type=spec.content_type,
+                accept=spec.accept,
+                split_type=spec.split_type,
+            )
+        except data.DataError as exc:
+            self.processing_error = str(exc)
         self.settings = InvocationSettings(
             content_type=spec.content_type,
             accept=spec.accept,
@@ -93,6 +99,9 @@ class InstanceWork:
     def _feed_file(self, obj: InputObject) -> None:
         job = self.spec.name
         self.stream.emit(ev.FileStarted(job=job, instance=self.instance, source=obj.display_name, size=obj.size))
+        if self.processing_error is not None:
+            self.on_file_done(obj, FileOutcome(False, None, f"{obj.display_name}: {self.processing_error}", 0, 0))
+            return
         output_uri = storage.output_uri(self.spec.output_path, obj)
         try:
             writer = storage.open_output(
