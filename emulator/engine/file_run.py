@@ -66,7 +66,8 @@ class FileRun:
         self._release = release  # gives back window slots for mini-batches no longer held
         self._on_done = on_done
         self._submit = submit
-        self._lock = threading.Lock()
+        # Re-entrant: with an inline ``submit`` the write tasks run under this same lock.
+        self._lock = threading.RLock()
         self.sent = 0
         self.finished = 0
         self.records = 0
