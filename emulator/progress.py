@@ -32,6 +32,7 @@ class ProgressDisplay:
         self.bytes = self.progress.add_task("MB in", total=max(1, total_bytes) / 1e6, detail="")
         self.batches: Counter[str] = Counter()
         self.records = 0
+        self.bytes_done = 0
         self._lock = threading.Lock()
 
     def __enter__(self) -> "ProgressDisplay":
@@ -46,10 +47,13 @@ class ProgressDisplay:
             match event:
                 case ev.MiniBatchDone():
                     self.batches[event.instance] += 1
-                    self.records += event.records
+                    self.bytes_done += event.bytes
+                    if event.records is not None:
+                        self.records += event.records
                     self.progress.advance(self.bytes, event.bytes / 1e6)
                     per = ", ".join(f"{k.rsplit('-', 1)[-1]}:{v}" for k, v in sorted(self.batches.items()))
-                    self.progress.update(self.files, detail=f"{self.records} records, mini-batches per instance {per}")
+                    done = f"{self.records} records" if self.records else f"{self.bytes_done / 1e6:.1f} MB"
+                    self.progress.update(self.files, detail=f"{done}, mini-batches per instance {per}")
                 case ev.FileDone():
                     self.progress.advance(self.files)
                     if not event.ok:

@@ -63,11 +63,11 @@ class BatchLabel:
     end_offset: int
 
     def __str__(self) -> str:
-        last = self.first_record + self.record_count - 1
-        return (
-            f"{self.source}: mini-batch {self.batch} (records {self.first_record}-{last}, "
-            f"bytes {self.start_offset}-{self.end_offset})"
-        )
+        where = f"bytes {self.start_offset}-{self.end_offset}"
+        if self.first_record >= 0 and self.record_count >= 0:
+            last = self.first_record + self.record_count - 1
+            where = f"records {self.first_record}-{last}, {where}"
+        return f"{self.source}: mini-batch {self.batch} ({where})"
 
 
 class Invoker:

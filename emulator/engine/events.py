@@ -72,7 +72,7 @@ class MiniBatchSent(Event):
     worker: int
     source: str
     batch: int
-    records: int
+    records: int | None  # None where records were not counted (MultiRecord without DataProcessing)
     bytes: int
     attempt: int = 1
 
@@ -83,7 +83,7 @@ class MiniBatchDone(Event):
     worker: int
     source: str
     batch: int
-    records: int
+    records: int | None
     bytes: int
     response_bytes: int
     started: float
@@ -117,7 +117,7 @@ class FileDone(Event):
     ok: bool
     reason: str | None = None
     batches: int = 0
-    records: int = 0
+    records: int | None = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,7 +25,7 @@ class FileOutcome:
     output: str | None
     reason: str | None
     batches: int
-    records: int
+    records: int | None  # None where the records were not counted
 
 
 class SerialWriter:
@@ -70,7 +70,7 @@ class FileRun:
         self._lock = threading.RLock()
         self.sent = 0
         self.finished = 0
-        self.records = 0
+        self.records: int | None = 0
         self._held = 0  # finished ok, not yet released for writing (waiting for an earlier one)
         self._all_sent = False
         self.failure: str | None = None
@@ -83,7 +83,10 @@ class FileRun:
     def batch_sent(self, records: int) -> None:
         with self._lock:
             self.sent += 1
-            self.records += records
+            if records < 0 or self.records is None:
+                self.records = None
+            else:
+                self.records += records
 
     def batch_ok(self, index: int, output: bytes) -> None:
         with self._lock:

@@ -64,6 +64,7 @@ class InstanceWork:
             )
         except data.DataError as exc:
             self.processing_error = str(exc)
+        self.processing_is_identity = self.processing_error is not None or self.processing.is_identity
         self.settings = InvocationSettings(
             content_type=spec.content_type,
             accept=spec.accept,
@@ -129,6 +130,9 @@ class InstanceWork:
                 batch_strategy=self.params.batch_strategy,
                 max_payload_bytes=self.params.max_payload_bytes,
                 source=obj.display_name,
+                # Counting records costs a byte-by-byte pass over every MultiRecord body
+                # (the slowest step of a run): only a join or filter needs the counts.
+                count_records=not self.processing_is_identity,
             )
             for batch in batches:
                 self._window.acquire()
@@ -137,6 +141,8 @@ class InstanceWork:
                     break
                 run.batch_sent(batch.record_count)
                 self._queue.put((run, batch))
+        except data.RecordTooLarge as exc:
+            run.fail(str(self._with_record_index(obj, exc)))
         except BteError as exc:
             run.fail(str(exc) if obj.display_name in str(exc) else f"{obj.display_name}: {exc}")
         except Exception as exc:  # an unexpected failure still ends the file, named
@@ -145,6 +151,26 @@ class InstanceWork:
             if self.cancelled.is_set():
                 run.fail(f"{obj.display_name}: the job was stopped")
             run.all_sent()
+
+    def _with_record_index(self, obj: InputObject, exc: "data.RecordTooLarge") -> "data.RecordTooLarge":
+        """Name the oversize record's index even where records were not counted on the way:
+        a rare failure, so the input is read again up to the record's offset to count them."""
+        if exc.index >= 0 or self.spec.split_type != "Line":
+            return exc
+        try:
+            chunks = storage.open_input(obj, s3_endpoint_url=self.s3_endpoint_url)
+            if self.spec.compression_type == "Gzip":
+                chunks = data.gunzip(chunks)
+            index, seen = 0, 0
+            for chunk in chunks:
+                take = chunk[: max(0, exc.offset - seen)]
+                index += take.count(b"\n")
+                seen += len(chunk)
+                if seen >= exc.offset:
+                    break
+        except BteError:
+            return exc
+        return data.RecordTooLarge(source=exc.source, index=index, offset=exc.offset, size=exc.size, limit=exc.limit)
 
     # -- workers --------------------------------------------------------------------
     def _worker(self, worker: int) -> None:
@@ -169,7 +195,7 @@ class InstanceWork:
             sent = self.stream.emit(
                 ev.MiniBatchSent(
                     job=job, instance=self.instance, worker=worker, source=source,
-                    batch=batch.index, records=batch.record_count, bytes=len(body),
+                    batch=batch.index, records=_known(batch.record_count), bytes=len(body),
                 )
             )
             started = time.time()
@@ -203,3 +229,8 @@ class InstanceWork:
             )
         )
         run.batch_ok(batch.index, output)
+
+
+def _known(count: int) -> int | None:
+    """A mini-batch's record count, or None where the data plane did not count them."""
+    return count if count >= 0 else None

@@ -178,3 +178,17 @@ def test_outputs_are_byte_identical_between_runtimes(tmp_path, process_target, d
     assert src.exists()
     assert outputs[0] == outputs[1]
     assert len(outputs[0].splitlines()) == 200
+
+
+def test_an_oversize_record_fails_its_file_naming_record_offset_size_and_limit(tmp_path, process_target):
+    big = b"y" * (MiB + 10) + b"\n"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_bytes(b"1\n2\n" + big + b"3\n")
+    ok = write_lines(tmp_path / "in" / "b.csv", 3)
+    request = job_request("too-big", str(tmp_path / "in"), str(tmp_path / "out"), MaxPayloadInMB=1)
+    result = run_transform_job(request, **process_target.kwargs("echo"))
+    assert result.status == "Failed"
+    assert "a.csv: record 2 (0-based) at byte offset 4 is 1048587 bytes" in result.failure_reason
+    assert "Raise MaxPayloadInMB" in result.failure_reason
+    assert not (tmp_path / "out" / "a.csv.out").exists()
+    assert (tmp_path / "out" / "b.csv.out").read_bytes() == ok
