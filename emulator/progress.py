@@ -6,33 +6,40 @@ import threading
 from collections import Counter
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.text import Text
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from emulator.engine import events as ev
 
 
 class ProgressDisplay:
-    """Files and bytes done, mini-batches per instance, rate and ETA; log lines above it."""
+    """Bytes done with rate and ETA; files, records and mini-batches per instance beside it;
+    instance log lines and failures printed above the bar."""
 
     def __init__(self, console: Console, total_files: int, total_bytes: int, show_logs: bool = True) -> None:
         self.console = console
         self.show_logs = show_logs
+        self.total_files = total_files
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[detail]}"),
-            TimeElapsedColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
             TimeRemainingColumn(),
+            TextColumn("{task.fields[detail]}"),
             console=console,
-            transient=False,
         )
-        self.files = self.progress.add_task("files", total=total_files or 1, detail="")
-        self.bytes = self.progress.add_task("MB in", total=max(1, total_bytes) / 1e6, detail="")
+        self.task = self.progress.add_task("transform", total=max(1, total_bytes), detail="")
+        self.files_done = 0
         self.batches: Counter[str] = Counter()
         self.records = 0
-        self.bytes_done = 0
         self._lock = threading.Lock()
 
     def __enter__(self) -> "ProgressDisplay":
@@ -42,22 +49,24 @@ class ProgressDisplay:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
+    def _detail(self) -> str:
+        per = " ".join(f"#{k.rsplit('-', 1)[-1]}:{v}" for k, v in sorted(self.batches.items()))
+        records = f", {self.records} records" if self.records else ""
+        return f"{self.files_done}/{self.total_files} files{records}, mini-batches {per}"
+
     def __call__(self, event: ev.Event) -> None:
         with self._lock:
             match event:
                 case ev.MiniBatchDone():
                     self.batches[event.instance] += 1
-                    self.bytes_done += event.bytes
                     if event.records is not None:
                         self.records += event.records
-                    self.progress.advance(self.bytes, event.bytes / 1e6)
-                    per = ", ".join(f"{k.rsplit('-', 1)[-1]}:{v}" for k, v in sorted(self.batches.items()))
-                    done = f"{self.records} records" if self.records else f"{self.bytes_done / 1e6:.1f} MB"
-                    self.progress.update(self.files, detail=f"{done}, mini-batches per instance {per}")
+                    self.progress.update(self.task, advance=event.bytes, detail=self._detail())
                 case ev.FileDone():
-                    self.progress.advance(self.files)
+                    self.files_done += 1
+                    self.progress.update(self.task, detail=self._detail())
                     if not event.ok:
-                        self.console.print(f"[red]file failed[/red] {event.reason}")
+                        self.console.print(Text.assemble(("file failed ", "red"), event.reason or ""))
                 case ev.InstanceLog() if self.show_logs:
                     self.console.print(Text.assemble((event.instance, "dim"), " | ", event.line), highlight=False)
                 case ev.InstanceStarted():
@@ -66,5 +75,6 @@ class ProgressDisplay:
                     self.console.print(f"[cyan]{event.instance}[/cyan] healthy after {event.waited_s:.1f} s")
                 case ev.MiniBatchRetried():
                     self.console.print(
-                        f"[yellow]retry[/yellow] {event.source} mini-batch {event.batch} attempt {event.attempt}: {event.reason}"
+                        Text.assemble(("retry ", "yellow"), f"{event.source} mini-batch {event.batch} "
+                                      f"attempt {event.attempt}: {event.reason}")
                     )

@@ -224,7 +224,7 @@ class InstanceWork:
         self.stream.emit(
             ev.MiniBatchDone(
                 job=job, instance=self.instance, worker=worker, source=source, batch=batch.index,
-                records=batch.record_count, bytes=len(body), response_bytes=len(response),
+                records=_known(batch.record_count), bytes=len(body), response_bytes=len(response),
                 started=started, duration_s=time.time() - started, cause=sent.id,
             )
         )
