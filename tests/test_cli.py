@@ -32,7 +32,8 @@ def test_quickstart_runs_a_real_job_on_local_folders(tmp_path):
     assert "Completed" in done.stderr
     out = (tmp_path / "build" / "quickstart-output" / "app-reviews.jsonl.out").read_text().splitlines()
     assert len(out) == 6
-    assert json.loads(out[1])["label"] == "negative"  # "Crashes every time I open the camera..."
+    second = json.loads(out[1])  # "Crashes every time I open the camera...", joined with its input's id
+    assert second["id"] == 2 and second["SageMakerOutput"]["label"] == "negative"
 
 
 def test_run_json_prints_the_describe_shape(tmp_path):
