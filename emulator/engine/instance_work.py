@@ -210,8 +210,8 @@ class InstanceWork:
 
             response = invoker.invoke(body, label, on_retry)
             output = response if self.processing.is_identity else self.processing.finish_output(batch, response)
-        except BteError as exc:
-            reason = str(exc)
+        except Exception as exc:  # a worker must always settle its mini-batch, or the file never closes
+            reason = str(exc) if isinstance(exc, BteError) else f"{exc.__class__.__name__}: {exc}"
             if source not in reason:
                 reason = f"{label}: {reason}"
             self.stream.emit(

@@ -122,6 +122,15 @@ class JobRunner:
 
     # -- per instance (own thread) -----------------------------------------------------
     def _start_instance(self, name: str) -> None:
+        # Whatever goes wrong in this thread must reach the lifecycle, or the job waits forever.
+        try:
+            self._run_instance(name)
+        except Exception as exc:
+            self._stimuli.put(
+                lc.InstanceFailed(name, f"InternalServerError: bte: {name}: {exc.__class__.__name__}: {exc}")
+            )
+
+    def _run_instance(self, name: str) -> None:
         job = self.spec.name
         files = self.plan.assignments[name]
         instance_spec = InstanceSpec(
