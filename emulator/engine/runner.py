@@ -158,6 +158,8 @@ class JobRunner:
         if reason:
             self._stimuli.put(lc.InstanceFailed(name, reason))
             return
+        if self._cancelled.is_set():  # stopped (or failing elsewhere) while this one started
+            return
         body = fetch_execution_parameters(instance.url)
         answer, problems = parse_container_parameters(body)
         for problem in problems:
