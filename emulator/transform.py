@@ -29,7 +29,7 @@ from emulator.plan import Plan, make_plan
 LINT_HEAD_BYTES = 64 * 1024
 LINT_MAX_FILES = 50
 
-JobRequest = Mapping[str, Any] | str | os.PathLike
+JobRequest = Mapping[str, Any] | str | os.PathLike[str]
 
 
 def load_request(request: JobRequest) -> dict[str, Any]:
@@ -38,7 +38,8 @@ def load_request(request: JobRequest) -> dict[str, Any]:
         return dict(request)
     path = Path(request)
     try:
-        return json.loads(path.read_text())
+        loaded: dict[str, Any] = json.loads(path.read_text())
+        return loaded
     except OSError as exc:
         raise specs.ValidationException(f"cannot read {path}: {exc.strerror}") from exc
     except ValueError as exc:
@@ -108,7 +109,7 @@ def prepare(
     job: JobRequest,
     *,
     model: JobRequest | None = None,
-    model_dir: str | os.PathLike | None = None,
+    model_dir: str | os.PathLike[str] | None = None,
     image: str | None = None,
     runtime: str | None = None,
     s3_endpoint_url: str | None = None,
@@ -162,7 +163,7 @@ def run_transform_job(
     job: JobRequest,
     *,
     model: JobRequest | None = None,
-    model_dir: str | os.PathLike | None = None,
+    model_dir: str | os.PathLike[str] | None = None,
     image: str | None = None,
     runtime: str | None = None,
     s3_endpoint_url: str | None = None,

@@ -18,9 +18,11 @@ each occurrence of the magic, which the reader puts back between the parts.
 from __future__ import annotations
 
 import struct
+from typing import Callable
 
-try:  # an optional C implementation, much faster on large binary records
-    from crc32c import crc32c as _fast_crc32c  # type: ignore[import-not-found]
+_fast_crc32c: Callable[[bytes], int] | None
+try:  # the C implementation (a dependency); pure Python remains for odd installs
+    from crc32c import crc32c as _fast_crc32c
 except ImportError:  # pragma: no cover - depends on the environment
     _fast_crc32c = None
 

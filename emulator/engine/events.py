@@ -12,7 +12,7 @@ import itertools
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, TypeVar
 
 _ids = itertools.count(1)
 
@@ -127,6 +127,7 @@ class JobDone(Event):
 
 
 Listener = Callable[[Event], None]
+E = TypeVar("E", bound=Event)
 
 
 class EventStream:
@@ -161,5 +162,5 @@ class EventLog:
     def __call__(self, event: Event) -> None:
         self.events.append(event)
 
-    def of(self, kind: type[Event]) -> list:
+    def of(self, kind: type[E]) -> list[E]:
         return [e for e in self.events if isinstance(e, kind)]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from emulator import data
-from emulator.storage import InputObject
+from emulator.storage import InputObject, OutputWriter
 
 
 @dataclass
@@ -53,7 +53,7 @@ class FileRun:
         self,
         obj: InputObject,
         output_uri: str,
-        writer,
+        writer: OutputWriter,
         assembler: "data.OrderedAssembler",
         release: Callable[[int], None],
         on_done: Callable[["FileRun", FileOutcome], None],

@@ -49,7 +49,7 @@ class InstanceWork:
         self.s3_endpoint_url = s3_endpoint_url
         self.workers = max(1, params.max_concurrent_transforms)
         self._window = threading.Semaphore(2 * self.workers)
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.Queue[tuple[FileRun, data.MiniBatch] | None] = queue.Queue()
         # The service accepts a job with an unusable JsonPath and fails each file at run
         # time ("<file>: Invalid JsonPath: ..."); so does bte.
         self.processing_error: str | None = None

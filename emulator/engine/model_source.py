@@ -47,7 +47,7 @@ def cache_root() -> Path:
 def resolve_model_source(
     model: ModelSpec | None = None,
     *,
-    model_dir: str | os.PathLike | None = None,
+    model_dir: str | os.PathLike[str] | None = None,
     image: str | None = None,
     s3_endpoint_url: str | None = None,
 ) -> ModelSource:

@@ -10,7 +10,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from emulator import storage
 from emulator.engine import events as ev
@@ -19,7 +19,7 @@ from emulator.engine.container_client import PING_INTERVAL_S, fetch_execution_pa
 from emulator.engine.file_run import FileOutcome
 from emulator.engine.instance_work import InstanceWork
 from emulator.plan import Plan, parse_container_parameters, resolve_execution_parameters
-from emulator.runtime import InstanceSpec
+from emulator.runtime import Instance, InstanceSpec, Runtime
 from emulator.spec.errors import BteError
 from emulator.storage import InputObject
 
@@ -50,7 +50,7 @@ class RunResult:
 
 
 class JobRunner:
-    def __init__(self, plan: Plan, runtime, model_dir: str | None, code_dir: str | None, image: str | None,
+    def __init__(self, plan: Plan, runtime: Runtime, model_dir: str | None, code_dir: str | None, image: str | None,
                  stream: ev.EventStream, options: RunOptions | None = None) -> None:
         self.plan = plan
         self.spec = plan.spec
@@ -59,9 +59,9 @@ class JobRunner:
         self.stream = stream
         self.options = options or RunOptions()
         self.lifecycle = lc.JobLifecycle()
-        self._stimuli: queue.Queue = queue.Queue()
+        self._stimuli: queue.Queue[lc.Stimulus] = queue.Queue()
         self._cancelled = threading.Event()
-        self._instances: dict[str, Any] = {}
+        self._instances: dict[str, Instance] = {}
         self._instances_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._committed: list[str] = []
@@ -106,7 +106,7 @@ class JobRunner:
                 case lc.SetStatus(status, reason):
                     self._emit_status(status, reason)
 
-    def _spawn(self, target, *args) -> None:
+    def _spawn(self, target: Callable[..., None], *args: Any) -> None:
         t = threading.Thread(target=target, args=args, daemon=True)
         self._threads.append(t)
         t.start()
@@ -138,10 +138,11 @@ class JobRunner:
             instance_type=self.spec.instance_type, image=self.image,
             model_dir=self.model_dir, code_dir=self.code_dir,
         )
+        def on_log(instance_name: str, line: str) -> None:
+            self.stream.emit(ev.InstanceLog(job=job, instance=instance_name, line=line))
+
         try:
-            instance = self.runtime.start(
-                instance_spec, on_log=lambda inst, line: self.stream.emit(ev.InstanceLog(job=job, instance=inst, line=line))
-            )
+            instance = self.runtime.start(instance_spec, on_log=on_log)
         except BteError as exc:
             self._stimuli.put(lc.InstanceFailed(name, f"{name}: could not start: {exc}"))
             return
@@ -185,7 +186,7 @@ class JobRunner:
         ).run()
         self._stimuli.put(lc.InstanceIdle(name))
 
-    def _wait_healthy(self, name: str, instance) -> str | None:
+    def _wait_healthy(self, name: str, instance: Instance) -> str | None:
         started = time.time()
         deadline = started + self.options.ping_timeout_s
         while not self._cancelled.is_set():
@@ -208,7 +209,7 @@ class JobRunner:
             time.sleep(PING_INTERVAL_S)
         return None
 
-    def _tail(self, instance) -> str:
+    def _tail(self, instance: Instance) -> str:
         lines = instance.log_tail(self.options.log_tail_lines)
         return " | ".join(line.strip() for line in lines if line.strip()) or "(none)"
 

@@ -16,12 +16,14 @@ Instance-type limits are not applied to processes (their notes say so).
 from __future__ import annotations
 
 import atexit
+import io
 import os
 import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Sequence
+from typing import cast
 
 import emulator
 from emulator.runtime.base import LOOPBACK, InstanceSpec, LogCallback, free_port, url_for
@@ -176,7 +178,7 @@ class ProcessRuntime:
         instance.notes = (f"the process runtime does not apply the CPU and memory limits of {spec.instance_type}",)
         _LIVE.add(instance)
         assert process.stdout is not None
-        stdout = process.stdout
+        stdout = cast(io.BufferedReader, process.stdout)  # Popen's pipes are buffered readers
         chunks = iter(lambda: stdout.read1(65536), b"")
         instance._pump = LogPump(spec.name, chunks, instance._tail, on_log, on_end=stdout.close)
         instance._pump.start()
