@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     _job_args(plan)
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
 
+    cleanup = verbs.add_parser("cleanup", help="remove containers a killed bte left behind (found by label)")
+    cleanup.add_argument("--job", help="only this TransformJobName's containers (default: all of bte's)")
+
     image = verbs.add_parser("image", help="serving images")
     image_verbs = image.add_subparsers(dest="image_verb", metavar="ACTION")
     build = image_verbs.add_parser("build", help="build a serving image for a model folder with inference.py")
@@ -61,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plan(args)
         if args.verb == "image":
             return _image(args, parser)
+        if args.verb == "cleanup":
+            return _cleanup(args)
     except BteError as exc:
         print(f"bte: {exc.code}: {exc}", file=sys.stderr)
         return 2
@@ -174,6 +179,16 @@ def _image(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     image_id = build_image(args.model_dir, args.tag, base_image=args.base, wheelhouse=args.wheels)
     print(f"built {args.tag} ({image_id})")
+    return 0
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    from emulator.runtime import cleanup_containers
+
+    removed = cleanup_containers(job_name=args.job)
+    for name in removed:
+        print(f"removed {name}")
+    print(f"{len(removed)} container(s) removed")
     return 0
 
 

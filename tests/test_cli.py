@@ -19,7 +19,7 @@ def bte(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess
 
 def test_help_lists_every_verb_and_version_prints():
     out = bte("--help").stdout
-    for verb in ("run", "plan", "image"):
+    for verb in ("run", "plan", "image", "cleanup"):
         assert verb in out
     assert bte("--version").stdout.startswith("bte 0.")
 
@@ -118,3 +118,20 @@ def test_image_build_makes_a_serving_image_that_bte_runs(tmp_path, docker_client
         assert (tmp_path / "out" / "n.csv.out").read_text() == "2\n4\n6\n"
     finally:
         docker_client.images.remove(tag, force=True)
+
+
+def test_cleanup_removes_containers_a_killed_bte_left_behind(tmp_path, docker_client, sample_image):
+    # A bte process started an instance and was killed before it could stop it.
+    script = (
+        "import os\n"
+        "from emulator.runtime import InstanceSpec, get_runtime\n"
+        f"get_runtime('docker', network='host').start(InstanceSpec(name='orphan-job-1', job_name='orphan-job', "
+        f"image='{sample_image('plain-http')}'))\n"
+        "os._exit(0)  # no atexit clean-up, as after a SIGKILL\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    assert docker_client.containers.list(all=True, filters={"label": "bte.job=orphan-job"})
+    done = bte("cleanup", "--job", "orphan-job")
+    assert done.returncode == 0, done.stderr
+    assert "1 container(s) removed" in done.stdout
+    assert docker_client.containers.list(all=True, filters={"label": "bte.job=orphan-job"}) == []
