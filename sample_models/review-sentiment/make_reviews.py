@@ -23,14 +23,19 @@ POSITIVE = ["{a} works flawlessly", "{a} is fast and reliable", "I love how smoo
             "{a} is beautifully designed", "the developers improved {a} a lot", "{a} never lets me down",
             "{a} is simple and clean", "no problems at all with {a}", "{a} is awesome", "{s} is brilliant",
             "{s} does exactly what I need", "{s} made my day easier", "{s} is perfect", "{s} is wonderful",
-            "{s} is well worth the price", "{a} is smooth and quick", "I enjoy {a} every day"]
+            "{s} is well worth the price", "{a} is smooth and quick", "I enjoy {a} every day",
+            "no ads and a fair price", "{s} is cheap and does the job", "the price is fair for {a}",
+            "support answered quickly and solved my issue", "the team fixed my bug within a day",
+            "they responded within minutes and sorted it out"]
 NEGATIVE = ["{a} keeps crashing", "{a} is painfully slow", "{a} is broken again", "I hate how buggy {a} is",
             "{a} drains my phone", "{a} is confusing", "{a} stopped working after the update", "terrible {a}",
             "{a} loses my data", "{a} freezes constantly", "worst {a} ever", "{a} is useless",
             "{a} is full of ads", "support ignored my complaint about {a}", "{a} never loads",
             "{a} is not worth it", "{a} does not work", "{a} is awful", "{s} is a mess", "{s} is garbage",
             "{s} keeps logging me out", "{s} is unusable", "{s} wasted my money", "{s} is so frustrating",
-            "{a} is laggy and unreliable", "{a} fails every time"]
+            "{a} is laggy and unreliable", "{a} fails every time", "ads everywhere in {a}",
+            "the subscription costs twice as much now", "{s} is far too expensive",
+            "they raised the price and removed {a}", "{s} shows an ad after every tap"]
 OPEN_POS = ["Great app!", "Love it.", "Five stars.", "Highly recommend.", "Wow.", "", "", "So good.",
             "Really happy with it.", "Fantastic."]
 OPEN_NEG = ["Disappointed.", "Avoid.", "One star.", "Ugh.", "", "", "Really frustrating.", "Not happy.",
