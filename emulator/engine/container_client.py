@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 import requests
 
@@ -135,6 +135,63 @@ class Invoker:
             f"attempt(s) (InvocationsMaxRetries={s.max_retries}): {last}. Fix the model, or raise "
             "ModelClientConfig.InvocationsTimeoutInSeconds / InvocationsMaxRetries."
         )
+
+
+class StreamedInvoker(Invoker):
+    """MaxPayloadInMB=0 with SplitType None: the object goes up with chunked transfer
+    encoding, as the service sends it, and the answer comes down as a stream, so neither is
+    ever held whole. Retries happen only before any answer byte has been written."""
+
+    def invoke_stream(
+        self,
+        open_body: Callable[[], Iterable[bytes]],
+        label: BatchLabel,
+        sink: Callable[[bytes], None],
+        on_retry: Callable[[int, str], None] | None = None,
+    ) -> int:
+        s = self.settings
+        attempts = s.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                response = self.session.post(
+                    self.url, data=iter(open_body()), headers=self.headers, timeout=(10, s.timeout_s), stream=True
+                )
+            except requests.RequestException as exc:
+                last, kind = f"Unable to get response from algorithm: {exc.__class__.__name__}: {_short(exc)}", "AlgorithmError"
+            else:
+                with response:
+                    status = response.status_code
+                    if 200 <= status < 300:
+                        return self._drain(response, label, sink)
+                    if 400 <= status < 500:
+                        raise InvocationFailed(
+                            f"ClientError: See job logs for more information. bte: {label} answered "
+                            f"HTTP {status}: {excerpt(response.content)!r}."
+                        )
+                    last, kind = f"Bad HTTP status received from algorithm: {status}: {excerpt(response.content)!r}", "AlgorithmError"
+            if attempt < attempts and not self.cancelled.is_set():
+                if on_retry:
+                    on_retry(attempt + 1, last)
+                time.sleep(s.backoff_s * (2 ** (attempt - 1)))
+        raise InvocationFailed(
+            f"{kind}: See job logs for more information. bte: {label} failed after {attempts} attempt(s) "
+            f"(InvocationsMaxRetries={s.max_retries}): {last}"
+        )
+
+    def _drain(self, response: requests.Response, label: BatchLabel, sink: Callable[[bytes], None]) -> int:
+        size = 0
+        try:
+            for chunk in response.iter_content(chunk_size=1 << 20):
+                if self.cancelled.is_set():
+                    raise InvocationFailed(f"{label}: stopped")
+                sink(chunk)
+                size += len(chunk)
+        except requests.RequestException as exc:  # mid-answer: part is written, no retry
+            raise InvocationFailed(
+                f"AlgorithmError: See job logs for more information. bte: {label}: the answer broke off "
+                f"after {size} bytes: {exc.__class__.__name__}: {_short(exc)}"
+            ) from exc
+        return size
 
 
 def _short(exc: Exception) -> str:

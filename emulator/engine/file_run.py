@@ -101,6 +101,18 @@ class FileRun:
                     self._submit(lambda: self._write(pieces))
             self._maybe_close_locked()
 
+    def write_direct(self, data: bytes) -> None:
+        """For a streamed object (its only mini-batch): bytes go to the writer as they come.
+        Safe off the writer thread: nothing else writes this file until it closes."""
+        self._writer.write(data)
+
+    def stream_done(self) -> None:
+        """The streamed object's only mini-batch came back whole (see write_direct)."""
+        with self._lock:
+            self.finished += 1
+            self._release(1)
+            self._maybe_close_locked()
+
     def batch_failed(self, reason: str) -> None:
         with self._lock:
             self.finished += 1

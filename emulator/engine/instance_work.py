@@ -12,11 +12,12 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Callable
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 from emulator import data, storage
 from emulator.engine import events as ev
-from emulator.engine.container_client import BatchLabel, InvocationSettings, Invoker
+from emulator.engine.container_client import BatchLabel, InvocationSettings, Invoker, StreamedInvoker
 from emulator.engine.file_run import FileOutcome, FileRun, SerialWriter
 from emulator.plan import ExecutionParameters
 from emulator.spec import TransformJobSpec
@@ -49,7 +50,7 @@ class InstanceWork:
         self.s3_endpoint_url = s3_endpoint_url
         self.workers = max(1, params.max_concurrent_transforms)
         self._window = threading.Semaphore(2 * self.workers)
-        self._queue: queue.Queue[tuple[FileRun, data.MiniBatch] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[FileRun, data.MiniBatch | StreamedObject] | None] = queue.Queue()
         # The service accepts a job with an unusable JsonPath and fails each file at run
         # time ("<file>: Invalid JsonPath: ..."); so does bte.
         self.processing_error: str | None = None
@@ -120,6 +121,13 @@ class InstanceWork:
             lambda r, outcome: self.on_file_done(r.obj, outcome),
             submit=self._output.submit,
         )
+        if self.spec.split_type == "None" and self.params.max_payload_bytes is None and self.processing_is_identity:
+            # MaxPayloadInMB=0: the whole object in one request, streamed, never held whole.
+            self._window.acquire()
+            run.batch_sent(1)
+            self._queue.put((run, StreamedObject(obj)))
+            run.all_sent()
+            return
         try:
             chunks = storage.open_input(obj, s3_endpoint_url=self.s3_endpoint_url)
             if self.spec.compression_type == "Gzip":
@@ -172,13 +180,59 @@ class InstanceWork:
             return exc
         return data.RecordTooLarge(source=exc.source, index=index, offset=exc.offset, size=exc.size, limit=exc.limit)
 
+    def _invoke_streamed(self, worker: int, run: FileRun, item: StreamedObject) -> None:
+        job, obj = self.spec.name, item.obj
+        source = obj.display_name
+        label = BatchLabel(source, 0, 0, 1, 0, obj.size)
+        invoker = StreamedInvoker(self.url, self.settings, self.cancelled)
+        last = b""
+
+        def open_body() -> Iterator[bytes]:
+            chunks = storage.open_input(obj, s3_endpoint_url=self.s3_endpoint_url)
+            return data.gunzip(chunks) if self.spec.compression_type == "Gzip" else chunks
+
+        def sink(chunk: bytes) -> None:
+            nonlocal last
+            if chunk:
+                run.write_direct(chunk)
+                last = chunk
+
+        sent = self.stream.emit(
+            ev.MiniBatchSent(job=job, instance=self.instance, worker=worker, source=source, batch=0,
+                             records=1, bytes=obj.size)
+        )
+        started = time.time()
+        try:
+            received = invoker.invoke_stream(open_body, label, sink)
+            # AssembleWith applies to the streamed answer as to any other: only its end matters.
+            tail = data.assemble_piece(self.spec.assemble_with, last[-1:])[len(last[-1:]):]
+            if tail:
+                run.write_direct(tail)
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, BteError) else f"{label}: {exc.__class__.__name__}: {exc}"
+            self.stream.emit(ev.MiniBatchFailed(job=job, instance=self.instance, worker=worker, source=source,
+                                                batch=0, reason=reason))
+            run.batch_failed(reason)
+            return
+        finally:
+            invoker.close()
+        self.stream.emit(
+            ev.MiniBatchDone(job=job, instance=self.instance, worker=worker, source=source, batch=0, records=1,
+                             bytes=obj.size, response_bytes=received, started=started,
+                             duration_s=time.time() - started, cause=sent.id)
+        )
+        run.stream_done()
+
     # -- workers --------------------------------------------------------------------
     def _worker(self, worker: int) -> None:
         invoker = Invoker(self.url, self.settings, self.cancelled)
         try:
             while (item := self._queue.get()) is not None:
                 run, batch = item
-                self._invoke(invoker, worker, run, batch)
+                if isinstance(batch, StreamedObject):
+                    self._invoke_streamed(worker, run, batch)
+                else:
+                    self._invoke(invoker, worker, run, batch)
         finally:
             invoker.close()
 
@@ -229,6 +283,13 @@ class InstanceWork:
             )
         )
         run.batch_ok(batch.index, output)
+
+
+@dataclass(frozen=True)
+class StreamedObject:
+    """A whole object to stream as one request (SplitType None, MaxPayloadInMB=0)."""
+
+    obj: InputObject
 
 
 def _known(count: int) -> int | None:

@@ -73,3 +73,37 @@ def test_an_empty_input_file_gets_an_empty_output_and_no_request(tmp_path, proce
     assert (tmp_path / "out" / "full.csv.out").read_text() == "5\n"
     assert {e.source.rsplit("/", 1)[-1] for e in result.log.events if type(e).__name__ == "MiniBatchSent"} == {
         "full.csv"}
+
+
+def test_max_payload_zero_streams_the_whole_object_in_one_request(tmp_path, target):
+    from tests.engine.jobs import ContainerProbe
+
+    body = b"".join(f"{i:08d},{'z' * 90}\n".encode() for i in range(120_000))  # ~12 MB, over the 6 MB default
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "big.csv").write_bytes(body)
+    probe = ContainerProbe()
+    request = job_request("stream-whole", str(tmp_path / "in"), str(tmp_path / "out"), MaxPayloadInMB=0,
+                          TransformInput={"SplitType": "None"})
+    result = run_transform_job(request, listeners=[probe], **target.kwargs("echo"))
+    assert result.status == "Completed", result.failure_reason
+    [stats] = probe.stats.values()
+    assert stats["requests"] == 1 and stats["sizes"] == [len(body)]
+    assert (tmp_path / "out" / "big.csv.out").read_bytes() == body
+
+
+def test_a_streamed_object_is_sent_whole_again_on_each_retry_then_fails_cleanly(tmp_path, process_target):
+    from tests.engine.jobs import ContainerProbe
+
+    body = b"x,1\n" * 1000
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_bytes(body)
+    probe = ContainerProbe()
+    request = job_request("stream-retry", str(tmp_path / "in"), str(tmp_path / "out"), MaxPayloadInMB=0,
+                          TransformInput={"SplitType": "None"}, ModelClientConfig={"InvocationsMaxRetries": 2})
+    result = run_transform_job(request, listeners=[probe],
+                               **process_target.kwargs("echo", env={"ECHO_FAIL_EVERY_N": "1"}))
+    assert result.status == "Failed"
+    assert "a.csv: mini-batch 0" in result.failure_reason and "failed after 3 attempt(s)" in result.failure_reason
+    [stats] = probe.stats.values()
+    assert stats["sizes"] == [len(body)] * 3
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
