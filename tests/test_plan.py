@@ -65,3 +65,13 @@ def test_container_answers_both_spellings_and_bad_values_are_ignored_with_a_note
     values, problems = parse_container_parameters(b"<html>")
     assert values == {} and "not JSON" in problems[0]
     assert parse_container_parameters(None) == ({}, [])
+
+
+def test_accepted_but_not_emulated_fields_are_warned_about():
+    from emulator.plan import make_plan
+
+    s = spec(DataCaptureConfig={"DestinationS3Uri": "s3://b/capture"})
+    plan = make_plan(s, {}, objs(1))
+    assert [w.code for w in plan.warnings] == ["not-emulated"]
+    assert "DataCaptureConfig" in plan.warnings[0].message
+    assert make_plan(spec(), {}, objs(1)).warnings == ()
