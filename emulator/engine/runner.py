@@ -96,7 +96,7 @@ class JobRunner:
                     for name in names:
                         self._spawn(self._start_instance, name)
                 case lc.RunFiles(name):
-                    pass  # started by the instance's own thread right after it is healthy
+                    self._spawn(self._run_files, name)
                 case lc.CancelWork():
                     self._cancelled.set()
                 case lc.StopInstances():
@@ -132,7 +132,6 @@ class JobRunner:
 
     def _run_instance(self, name: str) -> None:
         job = self.spec.name
-        files = self.plan.assignments[name]
         instance_spec = InstanceSpec(
             name=name, job_name=job, environment=self.plan.container_environment(),
             instance_type=self.spec.instance_type, image=self.image,
@@ -176,14 +175,23 @@ class JobRunner:
         )
         self.stream.emit(ev.InstanceLog(job=job, instance=f"{job}/data-log", line=params.data_log_line()))
         self._stimuli.put(lc.InstanceHealthy(name))
-        if self._cancelled.is_set():
+
+    def _run_files(self, name: str) -> None:
+        """RunFiles: the instance's files, through its workers; then it is idle."""
+        try:
+            with self._instances_lock:
+                instance = self._instances[name]
+            InstanceWork(
+                spec=self.spec, instance=name, url=instance.url, files=self.plan.assignments[name],
+                params=self._result.parameters[name], stream=self.stream, cancelled=self._cancelled,
+                on_file_done=lambda obj, outcome: self._file_done(name, obj, outcome),
+                s3_endpoint_url=self.options.s3_endpoint_url,
+            ).run()
+        except Exception as exc:
+            self._stimuli.put(
+                lc.InstanceFailed(name, f"InternalServerError: bte: {name}: {exc.__class__.__name__}: {exc}")
+            )
             return
-        InstanceWork(
-            spec=self.spec, instance=name, url=instance.url, files=files, params=params,
-            stream=self.stream, cancelled=self._cancelled,
-            on_file_done=lambda obj, outcome: self._file_done(name, obj, outcome),
-            s3_endpoint_url=self.options.s3_endpoint_url,
-        ).run()
         self._stimuli.put(lc.InstanceIdle(name))
 
     def _wait_healthy(self, name: str, instance: Instance) -> str | None:
