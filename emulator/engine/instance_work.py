@@ -38,7 +38,9 @@ class InstanceWork:
         cancelled: threading.Event,
         on_file_done: Callable[[InputObject, FileOutcome], None],
         s3_endpoint_url: str | None = None,
+        instance_gone: Callable[[], str | None] = lambda: None,
     ) -> None:
+        self.instance_gone = instance_gone  # "exited with code 1; last log lines: ..." once it died
         self.spec = spec
         self.instance = instance
         self.url = url
@@ -268,6 +270,9 @@ class InstanceWork:
             reason = str(exc) if isinstance(exc, BteError) else f"{exc.__class__.__name__}: {exc}"
             if source not in reason:
                 reason = f"{label}: {reason}"
+            gone = self.instance_gone()
+            if gone:
+                reason = f"{reason} The instance {self.instance} {gone}"
             self.stream.emit(
                 ev.MiniBatchFailed(
                     job=job, instance=self.instance, worker=worker, source=source, batch=batch.index, reason=reason

@@ -137,6 +137,7 @@ class JobRunner:
             instance_type=self.spec.instance_type, image=self.image,
             model_dir=self.model_dir, code_dir=self.code_dir,
         )
+
         def on_log(instance_name: str, line: str) -> None:
             self.stream.emit(ev.InstanceLog(job=job, instance=instance_name, line=line))
 
@@ -186,6 +187,7 @@ class JobRunner:
                 params=self._result.parameters[name], stream=self.stream, cancelled=self._cancelled,
                 on_file_done=lambda obj, outcome: self._file_done(name, obj, outcome),
                 s3_endpoint_url=self.options.s3_endpoint_url,
+                instance_gone=lambda: self._gone(instance),
             ).run()
         except Exception as exc:
             self._stimuli.put(
@@ -217,9 +219,17 @@ class JobRunner:
             time.sleep(PING_INTERVAL_S)
         return None
 
-    def _tail(self, instance: Instance) -> str:
-        lines = instance.log_tail(self.options.log_tail_lines)
-        return " | ".join(line.strip() for line in lines if line.strip()) or "(none)"
+    def _gone(self, instance: Instance) -> str | None:
+        """How an instance ended, when it did, for the FailureReason of the work it cut off."""
+        if instance.is_alive():
+            return None
+        return f"exited with code {instance.exit_code()}; last log lines: {self._tail(instance, 3)}"
+
+    def _tail(self, instance: Instance, lines: int | None = None) -> str:
+        # FailureReason holds 1024 characters: the last lines, each cut short, say the most.
+        tail = instance.log_tail(lines or self.options.log_tail_lines)
+        cut = [line.strip()[:200] for line in tail if line.strip()]
+        return " | ".join(cut) or "(none)"
 
     def _file_done(self, instance: str, obj: InputObject, outcome: FileOutcome) -> None:
         if outcome.ok and outcome.output:

@@ -192,3 +192,17 @@ def test_an_oversize_record_fails_its_file_naming_record_offset_size_and_limit(t
     assert "Raise MaxPayloadInMB" in result.failure_reason
     assert not (tmp_path / "out" / "a.csv.out").exists()
     assert (tmp_path / "out" / "b.csv.out").read_bytes() == ok
+
+
+def test_a_container_that_crashes_mid_job_fails_the_job_naming_the_mini_batch(tmp_path, target):
+    write_lines(tmp_path / "in" / "a.csv", 6)
+    request = job_request(
+        "crashes", str(tmp_path / "in"), str(tmp_path / "out"),
+        BatchStrategy="SingleRecord", MaxConcurrentTransforms=1, ModelClientConfig={"InvocationsMaxRetries": 1},
+    )
+    result = run_transform_job(request, **target.kwargs("echo", env={"ECHO_CRASH_AFTER_N": "2", "ECHO_LATENCY_MS": "300"}))
+    assert result.status == "Failed"
+    assert "a.csv: mini-batch 2" in result.failure_reason
+    assert "Unable to get response from algorithm" in result.failure_reason
+    assert "The instance crashes-1 exited with code 1; last log lines:" in result.failure_reason
+    assert not (tmp_path / "out" / "a.csv.out").exists()
