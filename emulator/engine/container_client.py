@@ -9,11 +9,13 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator, TypeVar
 
 import requests
 
 from emulator.engine.errors import InvocationFailed
+
+T = TypeVar("T")
 
 PING_TIMEOUT_S = 2.0  # the service's per-ping request timeout
 PING_INTERVAL_S = 0.25
@@ -97,6 +99,22 @@ class Invoker:
     def invoke(
         self, body: bytes, label: BatchLabel, on_retry: Callable[[int, str], None] | None = None
     ) -> bytes:
+        """POST one mini-batch; its answer's bytes, or InvocationFailed after the retries."""
+        return self._with_retries(lambda: self._post(body, stream=False), label, on_retry,
+                                  lambda response: response.content)
+
+    def _post(self, data: bytes | Iterator[bytes], stream: bool) -> requests.Response:
+        return self.session.post(
+            self.url, data=data, headers=self.headers, timeout=(10, self.settings.timeout_s), stream=stream
+        )
+
+    def _with_retries(
+        self,
+        post: Callable[[], requests.Response],
+        label: BatchLabel,
+        on_retry: Callable[[int, str], None] | None,
+        take: Callable[[requests.Response], T],
+    ) -> T:
         s = self.settings
         attempts = s.max_retries + 1
         last = ""
@@ -104,34 +122,32 @@ class Invoker:
             if self.cancelled.is_set():
                 raise InvocationFailed(f"{label}: stopped")
             try:
-                response = self.session.post(self.url, data=body, headers=self.headers, timeout=(10, s.timeout_s))
+                response = post()
             except requests.Timeout:
                 last = (
                     f"Unable to get response from algorithm: no answer within "
                     f"InvocationsTimeoutInSeconds={s.timeout_s:g}"
                 )
-                kind = "AlgorithmError"
             except requests.RequestException as exc:
                 last = f"Unable to get response from algorithm: {exc.__class__.__name__}: {_short(exc)}"
-                kind = "AlgorithmError"
             else:
-                status = response.status_code
-                if 200 <= status < 300:
-                    return response.content
-                if 400 <= status < 500:
-                    raise InvocationFailed(
-                        f"ClientError: See job logs for more information. bte: {label} answered "
-                        f"HTTP {status}: {excerpt(response.content)!r}. The model refused this input: "
-                        "check ContentType, SplitType and the records in that byte range."
-                    )
-                last = f"Bad HTTP status received from algorithm: {status}: {excerpt(response.content)!r}"
-                kind = "AlgorithmError"
+                with response:
+                    status = response.status_code
+                    if 200 <= status < 300:
+                        return take(response)
+                    if 400 <= status < 500:
+                        raise InvocationFailed(
+                            f"ClientError: See job logs for more information. bte: {label} answered "
+                            f"HTTP {status}: {excerpt(response.content)!r}. The model refused this input: "
+                            "check ContentType, SplitType and the records in that byte range."
+                        )
+                    last = f"Bad HTTP status received from algorithm: {status}: {excerpt(response.content)!r}"
             if attempt < attempts and not self.cancelled.is_set():
                 if on_retry:
                     on_retry(attempt + 1, last)
                 time.sleep(s.backoff_s * (2 ** (attempt - 1)))
         raise InvocationFailed(
-            f"{kind}: See job logs for more information. bte: {label} failed after {attempts} "
+            f"AlgorithmError: See job logs for more information. bte: {label} failed after {attempts} "
             f"attempt(s) (InvocationsMaxRetries={s.max_retries}): {last}. Fix the model, or raise "
             "ModelClientConfig.InvocationsTimeoutInSeconds / InvocationsMaxRetries."
         )
@@ -140,7 +156,8 @@ class Invoker:
 class StreamedInvoker(Invoker):
     """MaxPayloadInMB=0 with SplitType None: the object goes up with chunked transfer
     encoding, as the service sends it, and the answer comes down as a stream, so neither is
-    ever held whole. Retries happen only before any answer byte has been written."""
+    ever held whole. A retry sends the object again from the start; once answer bytes have
+    been written, a broken answer fails without a retry."""
 
     def invoke_stream(
         self,
@@ -149,34 +166,8 @@ class StreamedInvoker(Invoker):
         sink: Callable[[bytes], None],
         on_retry: Callable[[int, str], None] | None = None,
     ) -> int:
-        s = self.settings
-        attempts = s.max_retries + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                response = self.session.post(
-                    self.url, data=iter(open_body()), headers=self.headers, timeout=(10, s.timeout_s), stream=True
-                )
-            except requests.RequestException as exc:
-                last, kind = f"Unable to get response from algorithm: {exc.__class__.__name__}: {_short(exc)}", "AlgorithmError"
-            else:
-                with response:
-                    status = response.status_code
-                    if 200 <= status < 300:
-                        return self._drain(response, label, sink)
-                    if 400 <= status < 500:
-                        raise InvocationFailed(
-                            f"ClientError: See job logs for more information. bte: {label} answered "
-                            f"HTTP {status}: {excerpt(response.content)!r}."
-                        )
-                    last, kind = f"Bad HTTP status received from algorithm: {status}: {excerpt(response.content)!r}", "AlgorithmError"
-            if attempt < attempts and not self.cancelled.is_set():
-                if on_retry:
-                    on_retry(attempt + 1, last)
-                time.sleep(s.backoff_s * (2 ** (attempt - 1)))
-        raise InvocationFailed(
-            f"{kind}: See job logs for more information. bte: {label} failed after {attempts} attempt(s) "
-            f"(InvocationsMaxRetries={s.max_retries}): {last}"
-        )
+        return self._with_retries(lambda: self._post(iter(open_body()), stream=True), label, on_retry,
+                                  lambda response: self._drain(response, label, sink))
 
     def _drain(self, response: requests.Response, label: BatchLabel, sink: Callable[[bytes], None]) -> int:
         size = 0
