@@ -26,6 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from emulator.data import MB, iter_minibatches  # noqa: E402
+from emulator.memory import reuse_large_buffers  # noqa: E402
+from emulator.storage import open_input  # noqa: E402
 
 
 def _block(kind: str, target: int, rng: random.Random) -> bytes:
@@ -88,7 +90,8 @@ def measure(path: Path, chunk: int, repeats: int) -> list[tuple[str, float, int]
     def batched(strategy: str, count_records: bool = True) -> Callable[[], int]:
         def run() -> int:
             n = 0
-            for _ in iter_minibatches(chunks(path, chunk), split_type="Line", batch_strategy=strategy,
+            # The engine's way in: storage's reader for a local file, which bodies are read into.
+            for _ in iter_minibatches(open_input(str(path), chunk_size=chunk), split_type="Line", batch_strategy=strategy,
                                       max_payload_bytes=6 * MB, source=str(path),
                                       count_records=count_records):
                 n += 1
@@ -113,12 +116,16 @@ def main() -> None:
     parser.add_argument("--chunk-kb", type=int, default=1024, help="read chunk size in KiB (default 1024)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs of each fast measure, best taken (default 3; SingleRecord runs once)")
+    parser.add_argument("--no-malloc-tuning", action="store_true",
+                        help="leave glibc's allocator as it is (bte's engine tunes it at job start)")
     args = parser.parse_args()
+    tuned = False if args.no_malloc_tuning else reuse_large_buffers()
     size, chunk = args.size_mb * MB, args.chunk_kb * 1024
     tmp = Path(tempfile.mkdtemp(prefix="bte-bench-"))
     try:
         print(f"data plane benchmark: {args.size_mb} MiB per file, {args.chunk_kb} KiB chunks, "
-              f"best of {args.repeats}, Python {sys.version.split()[0]}")
+              f"best of {args.repeats}, Python {sys.version.split()[0]}, "
+              f"allocator {'tuned as bte runs (emulator/memory.py)' if tuned else 'untuned'}")
         print(f"{'file':<12} {'measure':<22} {'MiB/s':>9} {'vs raw':>7} {'batches':>10}")
         for kind in ("csv", "jsonl"):
             path = tmp / f"input.{kind}"

@@ -12,8 +12,10 @@
 - An empty object has no records and so no mini-batch.
 
 Line + MultiRecord is the hot path: instead of splitting every record, it looks ``limit``
-bytes ahead and cuts after the last newline there (``bytes.rfind``), so the cost per byte
-is a copy and a newline count, both done in C.
+bytes ahead and cuts after the last newline there (``rfind``), so no Python code runs per
+record. From a stream that can ``readinto`` (a local file, see ``Readable``) each body is
+read straight into its own ``bytearray``: every input byte is copied once, as by a plain
+read. From plain chunks the body is joined from them: one copy more.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
+from typing import Protocol, runtime_checkable
 
 from emulator.data.errors import RecordTooLarge
 from emulator.data.reader import ChunkReader
@@ -29,6 +32,7 @@ from emulator.data.records import LINE_SEPARATOR, SPLIT_TYPES, Record, read_reco
 
 BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
 UNCOUNTED = -1  # first_record / record_count when iter_minibatches(count_records=False)
+NEWLINE_BYTE = LINE_SEPARATOR[0]
 MB = 2**20  # MaxPayloadInMB counts mebibytes (reference section 4; AWS's own code uses 2^20)
 
 
@@ -37,10 +41,19 @@ def max_payload_bytes(max_payload_in_mb: int | None) -> int | None:
     return max_payload_in_mb * MB if max_payload_in_mb else None
 
 
+@runtime_checkable
+class Readable(Protocol):
+    """A byte stream that can fill a caller's buffer (an open binary file, ``io.BytesIO``,
+    storage's local reader). ``readinto`` returns 0 at the end; fewer bytes than asked
+    for is not the end."""
+
+    def readinto(self, buffer: memoryview, /) -> int | None: ...  # 0 or None: the end
+
+
 @dataclass(frozen=True, slots=True)
 class MiniBatch:
     index: int  # 0-based position of the mini-batch within its object
-    body: bytes  # exactly the bytes to POST to /invocations
+    body: bytes | bytearray  # exactly the bytes to POST to /invocations (never mutated)
     first_record: int  # index (0-based) of its first record within the object
     record_count: int
     start_offset: int  # byte offset in the (decompressed) object where it starts
@@ -54,10 +67,15 @@ class MiniBatch:
         return f"{where}mini-batch {self.index} ({records}bytes {self.start_offset}..{self.end_offset})"
 
 
-def iter_minibatches(chunks: Iterable[bytes], *, split_type: str, batch_strategy: str,
+def iter_minibatches(chunks: Iterable[bytes] | Readable, *, split_type: str, batch_strategy: str,
                      max_payload_bytes: int | None, source: str = "",
                      count_records: bool = True) -> Iterator[MiniBatch]:
     """The mini-batches of one object, in order, streaming; see the module docstring.
+
+    ``chunks`` is the object's bytes as an iterable of chunks, or a ``Readable`` stream
+    (read with ``readinto``, also when it is iterable). Bodies are ``bytes``, except for
+    Line + MultiRecord from a ``Readable`` with a limit, whose bodies are ``bytearray``s
+    read in place (the same bytes; treat them as read-only).
 
     ``count_records=False`` skips counting the newlines of Line + MultiRecord bodies (most of
     the cost of that path): ``first_record`` and ``record_count`` are then
@@ -71,6 +89,11 @@ def iter_minibatches(chunks: Iterable[bytes], *, split_type: str, batch_strategy
     if max_payload_bytes is not None and max_payload_bytes <= 0:
         raise ValueError("max_payload_bytes must be positive, or None for no limit")
     limit = max_payload_bytes
+    if split_type == "Line" and batch_strategy == "MultiRecord" and limit is not None \
+            and isinstance(chunks, Readable):
+        return _line_multirecord_in_place(chunks, limit, source, count_records)
+    if isinstance(chunks, Readable):
+        chunks = _read_chunks(chunks)
     if split_type == "Line" and batch_strategy == "MultiRecord":
         return _line_multirecord(iter(chunks), limit, source, count_records)
     if split_type == "Line":
@@ -197,6 +220,67 @@ def _line_multirecord(chunks: Iterator[bytes], limit: int | None, source: str,
             record += count
         else:
             yield MiniBatch(index, body, UNCOUNTED, UNCOUNTED, offset, offset + size)
+        offset += size
+        index += 1
+
+
+READ_CHUNK = 1 << 20  # how much a Readable is read at a time where bodies are not read in place
+
+
+def _read_chunks(stream: Readable) -> Iterator[bytes]:
+    buf = bytearray(READ_CHUNK)
+    view = memoryview(buf)
+    while n := stream.readinto(view):
+        yield bytes(view[:n])
+
+
+def _read_one(stream: Readable) -> bytes:
+    one = bytearray(1)
+    return bytes(one[:stream.readinto(memoryview(one)) or 0])
+
+
+def _line_multirecord_in_place(stream: Readable, limit: int, source: str,
+                               count_records: bool) -> Iterator[MiniBatch]:
+    """Line + MultiRecord reading each body straight into a fresh ``bytearray`` of
+    ``limit`` bytes: the bytes after the last newline (the start of the next record) are
+    carried to the front of the next body, and the body is truncated in place."""
+    carry = b""  # bytes read past the last cut: the start of the next body
+    offset = index = record = 0
+    eof = False
+    while True:
+        buf = bytearray(limit)
+        view = memoryview(buf)
+        have = len(carry)
+        view[:have] = carry
+        while have < limit and not eof:
+            n = stream.readinto(view[have:])
+            if n:
+                have += n
+            else:
+                eof = True
+        view.release()
+        if not have:
+            return
+        probe = b""  # a full buffer that ends mid-line: is that line the object's last?
+        if eof or buf[have - 1] == NEWLINE_BYTE:
+            size = have
+        else:
+            probe = _read_one(stream)
+            eof = not probe
+            size = have if eof else buf.rfind(LINE_SEPARATOR, 0, have) + 1
+        if not size:  # no newline within the limit: the first record is too large
+            rest = chain([bytes(buf[:have]), probe], _read_chunks(stream))
+            raise_line_too_large(ChunkReader(rest), source, record if count_records else UNCOUNTED,
+                                 limit, offset)
+        carry = bytes(buf[size:have]) + probe
+        del buf[size:]  # shrinks in place: no copy while the body is over half the limit
+        if count_records:
+            count = buf.count(LINE_SEPARATOR) + (0 if buf.endswith(LINE_SEPARATOR) else 1)
+            yield MiniBatch(index, buf, record, count, offset, offset + size)
+            record += count
+        else:
+            yield MiniBatch(index, buf, UNCOUNTED, UNCOUNTED, offset, offset + size)
+        del buf
         offset += size
         index += 1
 

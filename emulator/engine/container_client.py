@@ -97,13 +97,13 @@ class Invoker:
         self.session.close()
 
     def invoke(
-        self, body: bytes, label: BatchLabel, on_retry: Callable[[int, str], None] | None = None
+        self, body: bytes | bytearray, label: BatchLabel, on_retry: Callable[[int, str], None] | None = None
     ) -> bytes:
         """POST one mini-batch; its answer's bytes, or InvocationFailed after the retries."""
         return self._with_retries(lambda: self._post(body, stream=False), label, on_retry,
                                   lambda response: response.content)
 
-    def _post(self, data: bytes | Iterator[bytes], stream: bool) -> requests.Response:
+    def _post(self, data: bytes | bytearray | Iterator[bytes], stream: bool) -> requests.Response:
         return self.session.post(
             self.url, data=data, headers=self.headers, timeout=(10, self.settings.timeout_s), stream=stream
         )

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from emulator import storage
+from emulator import memory, storage
 from emulator.engine import events as ev
 from emulator.engine import lifecycle as lc
 from emulator.engine.container_client import PING_INTERVAL_S, fetch_execution_parameters, ping_once
@@ -73,6 +73,7 @@ class JobRunner:
         self._stimuli.put(lc.StopRequested())
 
     def run(self) -> RunResult:
+        memory.reuse_large_buffers()  # mini-batch bodies reuse freed memory (emulator/memory.py)
         self._emit_status("InProgress")
         self._execute(self.lifecycle.handle(lc.Submitted(self.plan.instance_names)))
         try:

@@ -11,11 +11,11 @@ place on commit, so a reader sees the whole file or none; abort deletes the temp
 
 from __future__ import annotations
 
+import io
 import os
 import stat as stat_module
 import tempfile
 from collections.abc import Iterator
-from typing import BinaryIO
 
 from emulator.storage.base import OutputWriter, Storage, StoredObject
 from emulator.storage.errors import (
@@ -117,7 +117,7 @@ class LocalStorage(Storage):
             raise ObjectMissing(f'Input file "{path}" does not exist (was it removed after listing?).', uri=uri) from exc
         except OSError as exc:
             raise AccessDenied(f'Cannot read input file "{path}": {exc.strerror}.', uri=uri) from exc
-        return _read_chunks(fh, chunk_size)
+        return LocalReader(fh, chunk_size)
 
     def open_write(self, uri: str, kms_key_id: str | None) -> OutputWriter:
         # KmsKeyId has no meaning on a local disk; it is accepted and ignored (documented).
@@ -150,12 +150,35 @@ def _raise(exc: OSError) -> None:
     raise exc
 
 
-def _read_chunks(fh: BinaryIO, chunk_size: int) -> Iterator[bytes]:
-    try:
-        while chunk := fh.read(chunk_size):
-            yield chunk
-    finally:
-        fh.close()
+class LocalReader:
+    """An open input file, read either as an iterator of ``chunk_size`` chunks or with
+    ``readinto`` (the data plane then reads mini-batch bodies straight into place). The
+    file is closed at its end, on ``close()``, or when the reader is dropped."""
+
+    def __init__(self, fh: io.BufferedReader, chunk_size: int) -> None:
+        self._fh = fh
+        self._chunk_size = chunk_size
+
+    def __iter__(self) -> LocalReader:
+        return self
+
+    def __next__(self) -> bytes:
+        chunk = b"" if self._fh.closed else self._fh.read(self._chunk_size)
+        if not chunk:
+            self.close()
+            raise StopIteration
+        return chunk
+
+    def readinto(self, buffer: memoryview) -> int:
+        if self._fh.closed:
+            return 0
+        n = self._fh.readinto(buffer)
+        if not n:
+            self.close()
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 # The rename is what keeps a half-written output from ever looking finished, whatever

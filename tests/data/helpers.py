@@ -29,3 +29,25 @@ line_bytes = st.one_of(
              max_size=40).map(b"".join),
     st.binary(max_size=200),
 )
+
+
+class ShortReads:
+    """A readable stream (``readinto``) over ``chunks`` that never hands out more than the
+    rest of the current chunk in one call: the short reads a pipe or a socket gives."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._pieces = [c for c in chunks if c]
+        self.calls = 0
+
+    def readinto(self, buffer: memoryview) -> int:
+        self.calls += 1
+        if not self._pieces:
+            return 0
+        piece = self._pieces[0]
+        n = min(len(buffer), len(piece))
+        buffer[:n] = piece[:n]
+        if n < len(piece):
+            self._pieces[0] = piece[n:]
+        else:
+            self._pieces.pop(0)
+        return n
