@@ -13,8 +13,9 @@
 
 Line + MultiRecord is the hot path: instead of splitting every record, it looks ``limit``
 bytes ahead and cuts after the last newline there (``rfind``), so no Python code runs per
-record. From a stream that can ``readinto`` (a local file, see ``Readable``) each body is
-read straight into its own ``bytearray``: every input byte is copied once, as by a plain
+record. From an object that can be read at any offset (a local file, see
+``PositionalReader``) the cut is found by reading only a small window before the limit,
+and then the body is read in one call: every input byte is copied once, as by a plain
 read. From plain chunks the body is joined from them: one copy more.
 """
 
@@ -26,13 +27,12 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Protocol, runtime_checkable
 
-from emulator.data.errors import RecordTooLarge
+from emulator.data.errors import DataError, RecordTooLarge
 from emulator.data.reader import ChunkReader
 from emulator.data.records import LINE_SEPARATOR, SPLIT_TYPES, Record, read_records, raise_line_too_large
 
 BATCH_STRATEGIES = ("MultiRecord", "SingleRecord")
 UNCOUNTED = -1  # first_record / record_count when iter_minibatches(count_records=False)
-NEWLINE_BYTE = LINE_SEPARATOR[0]
 MB = 2**20  # MaxPayloadInMB counts mebibytes (reference section 4; AWS's own code uses 2^20)
 
 
@@ -42,18 +42,20 @@ def max_payload_bytes(max_payload_in_mb: int | None) -> int | None:
 
 
 @runtime_checkable
-class Readable(Protocol):
-    """A byte stream that can fill a caller's buffer (an open binary file, ``io.BytesIO``,
-    storage's local reader). ``readinto`` returns 0 at the end; fewer bytes than asked
-    for is not the end."""
+class PositionalReader(Protocol):
+    """An object whose bytes can be read at any offset, such as storage's reader of a
+    local file. ``read_at`` returns ``n`` bytes, fewer only where the object ends."""
 
-    def readinto(self, buffer: memoryview, /) -> int | None: ...  # 0 or None: the end
+    @property
+    def size(self) -> int: ...
+
+    def read_at(self, offset: int, n: int, /) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
 class MiniBatch:
     index: int  # 0-based position of the mini-batch within its object
-    body: bytes | bytearray  # exactly the bytes to POST to /invocations (never mutated)
+    body: bytes  # exactly the bytes to POST to /invocations
     first_record: int  # index (0-based) of its first record within the object
     record_count: int
     start_offset: int  # byte offset in the (decompressed) object where it starts
@@ -67,15 +69,13 @@ class MiniBatch:
         return f"{where}mini-batch {self.index} ({records}bytes {self.start_offset}..{self.end_offset})"
 
 
-def iter_minibatches(chunks: Iterable[bytes] | Readable, *, split_type: str, batch_strategy: str,
+def iter_minibatches(chunks: Iterable[bytes] | PositionalReader, *, split_type: str, batch_strategy: str,
                      max_payload_bytes: int | None, source: str = "",
                      count_records: bool = True) -> Iterator[MiniBatch]:
     """The mini-batches of one object, in order, streaming; see the module docstring.
 
-    ``chunks`` is the object's bytes as an iterable of chunks, or a ``Readable`` stream
-    (read with ``readinto``, also when it is iterable). Bodies are ``bytes``, except for
-    Line + MultiRecord from a ``Readable`` with a limit, whose bodies are ``bytearray``s
-    read in place (the same bytes; treat them as read-only).
+    ``chunks`` is the object's bytes as an iterable of chunks, or a ``PositionalReader``
+    (read with ``read_at`` by Line + MultiRecord under a limit, otherwise iterated).
 
     ``count_records=False`` skips counting the newlines of Line + MultiRecord bodies (most of
     the cost of that path): ``first_record`` and ``record_count`` are then
@@ -90,10 +90,10 @@ def iter_minibatches(chunks: Iterable[bytes] | Readable, *, split_type: str, bat
         raise ValueError("max_payload_bytes must be positive, or None for no limit")
     limit = max_payload_bytes
     if split_type == "Line" and batch_strategy == "MultiRecord" and limit is not None \
-            and isinstance(chunks, Readable):
-        return _line_multirecord_in_place(chunks, limit, source, count_records)
-    if isinstance(chunks, Readable):
-        chunks = _read_chunks(chunks)
+            and isinstance(chunks, PositionalReader):
+        return _line_multirecord_positional(chunks, limit, source, count_records)
+    if isinstance(chunks, PositionalReader):
+        chunks = _chunks_from(chunks, 0)
     if split_type == "Line" and batch_strategy == "MultiRecord":
         return _line_multirecord(iter(chunks), limit, source, count_records)
     if split_type == "Line":
@@ -224,65 +224,54 @@ def _line_multirecord(chunks: Iterator[bytes], limit: int | None, source: str,
         index += 1
 
 
-READ_CHUNK = 1 << 20  # how much a Readable is read at a time where bodies are not read in place
+READ_CHUNK = 1 << 20  # how much a PositionalReader is read at a time where it is iterated
+CUT_WINDOW = 1 << 16  # the first look back from the limit for the last newline
 
 
-def _read_chunks(stream: Readable) -> Iterator[bytes]:
-    buf = bytearray(READ_CHUNK)
-    view = memoryview(buf)
-    while n := stream.readinto(view):
-        yield bytes(view[:n])
+def _chunks_from(src: PositionalReader, offset: int) -> Iterator[bytes]:
+    while chunk := src.read_at(offset, READ_CHUNK):
+        yield chunk
+        offset += len(chunk)
 
 
-def _read_one(stream: Readable) -> bytes:
-    one = bytearray(1)
-    return bytes(one[:stream.readinto(memoryview(one)) or 0])
-
-
-def _line_multirecord_in_place(stream: Readable, limit: int, source: str,
-                               count_records: bool) -> Iterator[MiniBatch]:
-    """Line + MultiRecord reading each body straight into a fresh ``bytearray`` of
-    ``limit`` bytes: the bytes after the last newline (the start of the next record) are
-    carried to the front of the next body, and the body is truncated in place."""
-    carry = b""  # bytes read past the last cut: the start of the next body
+def _line_multirecord_positional(src: PositionalReader, limit: int, source: str,
+                                 count_records: bool) -> Iterator[MiniBatch]:
+    """Line + MultiRecord by offsets: the body that starts at ``offset`` ends after the
+    last newline before ``offset + limit``, found by reading backwards from there in
+    growing windows (one 64 KiB read, unless records are longer); the body is then read
+    in one call."""
+    total = src.size
     offset = index = record = 0
-    eof = False
-    while True:
-        buf = bytearray(limit)
-        view = memoryview(buf)
-        have = len(carry)
-        view[:have] = carry
-        while have < limit and not eof:
-            n = stream.readinto(view[have:])
-            if n:
-                have += n
-            else:
-                eof = True
-        view.release()
-        if not have:
-            return
-        probe = b""  # a full buffer that ends mid-line: is that line the object's last?
-        if eof or buf[have - 1] == NEWLINE_BYTE:
-            size = have
-        else:
-            probe = _read_one(stream)
-            eof = not probe
-            size = have if eof else buf.rfind(LINE_SEPARATOR, 0, have) + 1
+    while offset < total:
+        size = total - offset if total - offset <= limit else _last_newline_before(src, offset, limit)
         if not size:  # no newline within the limit: the first record is too large
-            rest = chain([bytes(buf[:have]), probe], _read_chunks(stream))
-            raise_line_too_large(ChunkReader(rest), source, record if count_records else UNCOUNTED,
-                                 limit, offset)
-        carry = bytes(buf[size:have]) + probe
-        del buf[size:]  # shrinks in place: no copy while the body is over half the limit
+            raise_line_too_large(ChunkReader(_chunks_from(src, offset)), source,
+                                 record if count_records else UNCOUNTED, limit, offset)
+        body = src.read_at(offset, size)
+        if len(body) < size:
+            raise DataError(f"{source or 'the input'} became shorter while it was read (it ended at byte "
+                            f"{offset + len(body)}, not {total}). Do not change inputs while a job runs.")
         if count_records:
-            count = buf.count(LINE_SEPARATOR) + (0 if buf.endswith(LINE_SEPARATOR) else 1)
-            yield MiniBatch(index, buf, record, count, offset, offset + size)
+            count = body.count(LINE_SEPARATOR) + (0 if body.endswith(LINE_SEPARATOR) else 1)
+            yield MiniBatch(index, body, record, count, offset, offset + size)
             record += count
         else:
-            yield MiniBatch(index, buf, UNCOUNTED, UNCOUNTED, offset, offset + size)
-        del buf
+            yield MiniBatch(index, body, UNCOUNTED, UNCOUNTED, offset, offset + size)
         offset += size
         index += 1
+
+
+def _last_newline_before(src: PositionalReader, offset: int, limit: int) -> int:
+    """Length of the longest prefix of at most ``limit`` bytes from ``offset`` that ends
+    with a newline, or 0."""
+    end, window = offset + limit, CUT_WINDOW
+    while end > offset:
+        start = max(offset, end - window)
+        found = src.read_at(start, end - start).rfind(LINE_SEPARATOR)
+        if found >= 0:
+            return start + found + 1 - offset
+        end, window = start, 2 * window
+    return 0
 
 
 def _last_newline_within(pending: deque[bytes], head: int, limit: int) -> int:

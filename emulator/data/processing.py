@@ -80,7 +80,7 @@ class DataProcessing:
                 f"Accept {accept!r} differ. Make Accept the same as ContentType.")
 
     # -- the request side ------------------------------------------------------------
-    def filter_input(self, batch: MiniBatch, source: str = "") -> bytes | bytearray:
+    def filter_input(self, batch: MiniBatch, source: str = "") -> bytes:
         """The body to send for ``batch`` after InputFilter."""
         if self.input_filter.is_root:
             return batch.body
@@ -124,7 +124,7 @@ class DataProcessing:
         return _join_lines(result, trailing)
 
     # -- helpers ---------------------------------------------------------------------
-    def _records(self, body: bytes | bytearray, fmt: str | None, batch: MiniBatch, source: str,
+    def _records(self, body: bytes, fmt: str | None, batch: MiniBatch, source: str,
                  side: str) -> tuple[list[str], bool]:
         """The records of a body as text (without newlines), and whether it ended with one."""
         try:

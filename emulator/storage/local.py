@@ -151,13 +151,14 @@ def _raise(exc: OSError) -> None:
 
 
 class LocalReader:
-    """An open input file, read either as an iterator of ``chunk_size`` chunks or with
-    ``readinto`` (the data plane then reads mini-batch bodies straight into place). The
-    file is closed at its end, on ``close()``, or when the reader is dropped."""
+    """An open input file, read either as an iterator of ``chunk_size`` chunks or at any
+    offset (``size`` and ``read_at``: the data plane then reads each mini-batch body in
+    one call). The file is closed once read to its end, or when the reader is dropped."""
 
     def __init__(self, fh: io.BufferedReader, chunk_size: int) -> None:
         self._fh = fh
         self._chunk_size = chunk_size
+        self.size = os.fstat(fh.fileno()).st_size
 
     def __iter__(self) -> LocalReader:
         return self
@@ -169,16 +170,24 @@ class LocalReader:
             raise StopIteration
         return chunk
 
-    def readinto(self, buffer: memoryview) -> int:
+    def read_at(self, offset: int, n: int) -> bytes:
         if self._fh.closed:
-            return 0
-        n = self._fh.readinto(buffer)
-        if not n:
+            return b""
+        data = os.pread(self._fh.fileno(), n, offset)
+        while 0 < len(data) < n:  # a short read that is not the end: read on
+            more = os.pread(self._fh.fileno(), n - len(data), offset + len(data))
+            if not more:
+                break
+            data += more
+        if offset + len(data) >= self.size:
             self.close()
-        return n
+        return data
 
     def close(self) -> None:
         self._fh.close()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 # The rename is what keeps a half-written output from ever looking finished, whatever

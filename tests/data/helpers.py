@@ -31,23 +31,16 @@ line_bytes = st.one_of(
 )
 
 
-class ShortReads:
-    """A readable stream (``readinto``) over ``chunks`` that never hands out more than the
-    rest of the current chunk in one call: the short reads a pipe or a socket gives."""
+class BytesAt:
+    """``data`` readable at any offset (``size``/``read_at``), as storage's local reader
+    is; it counts the bytes handed out."""
 
-    def __init__(self, chunks: list[bytes]) -> None:
-        self._pieces = [c for c in chunks if c]
-        self.calls = 0
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self.size = len(data)
+        self.bytes_read = 0
 
-    def readinto(self, buffer: memoryview) -> int:
-        self.calls += 1
-        if not self._pieces:
-            return 0
-        piece = self._pieces[0]
-        n = min(len(buffer), len(piece))
-        buffer[:n] = piece[:n]
-        if n < len(piece):
-            self._pieces[0] = piece[n:]
-        else:
-            self._pieces.pop(0)
-        return n
+    def read_at(self, offset: int, n: int) -> bytes:
+        out = self._data[offset:offset + n]
+        self.bytes_read += len(out)
+        return out

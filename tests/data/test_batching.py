@@ -17,7 +17,7 @@ from emulator.data import (
     tfrecord_encode,
 )
 from emulator.data.framing import RECORDIO_MAGIC_BYTES
-from tests.data.helpers import PROPERTY, ShortReads, cut, cuts, line_bytes
+from tests.data.helpers import PROPERTY, BytesAt, cut, cuts, line_bytes
 from tests.data.test_splitting import reference_lines
 
 limits = st.integers(min_value=1, max_value=80)
@@ -42,12 +42,12 @@ def reference_greedy(sizes: list[int], limit: int) -> list[list[int]] | int:
     return batches
 
 
-def batches(data_chunks: list[bytes] | ShortReads, split: str, strategy: str, limit: int | None) -> list[MiniBatch]:
+def batches(data_chunks: list[bytes] | BytesAt, split: str, strategy: str, limit: int | None) -> list[MiniBatch]:
     return list(iter_minibatches(data_chunks, split_type=split, batch_strategy=strategy,
                                  max_payload_bytes=limit, source="s3://bucket/in"))
 
 
-def check_against_reference(data: bytes, raw_records: list[bytes], chunks: list[bytes] | ShortReads,
+def check_against_reference(data: bytes, raw_records: list[bytes], chunks: list[bytes] | BytesAt,
                             split: str, limit: int) -> None:
     expected = reference_greedy([len(r) for r in raw_records], limit)
     if isinstance(expected, int):
@@ -70,27 +70,28 @@ def check_against_reference(data: bytes, raw_records: list[bytes], chunks: list[
 
 
 @PROPERTY
-@given(data=line_bytes, at=cuts, limit=limits)
-def test_line_multirecord_read_in_place_is_greedy_bounded_and_lossless(data: bytes, at: list[int],
-                                                                       limit: int) -> None:
-    """From a readable stream (a local file), bodies are read straight into place, whatever
-    the reads return; the batches are the same as from chunks."""
-    check_against_reference(data, reference_lines(data), ShortReads(cut(data, at)), "Line", limit)
+@given(data=line_bytes, limit=limits)
+def test_line_multirecord_read_by_offset_is_greedy_bounded_and_lossless(data: bytes, limit: int) -> None:
+    """From an object readable at any offset (a local file), the cut is found by looking
+    back from the limit and each body is read once; the batches are the same."""
+    check_against_reference(data, reference_lines(data), BytesAt(data), "Line", limit)
 
 
-def test_line_multirecord_from_a_stream_reads_bodies_in_place() -> None:
-    stream = ShortReads([b"a,1\nb,2\n", b"c,3\nd", b",4\n"])
-    got = list(iter_minibatches(stream, split_type="Line", batch_strategy="MultiRecord", max_payload_bytes=9))
-    assert [bytes(b.body) for b in got] == [b"a,1\nb,2\n", b"c,3\nd,4\n"]
-    assert all(isinstance(b.body, bytearray) for b in got)  # the in-place path, not a join
+def test_line_multirecord_by_offset_reads_little_more_than_the_bodies() -> None:
+    data = b"".join(b"%d,%s\n" % (i, b"x" * (i % 50)) for i in range(20_000))
+    src = BytesAt(data)
+    got = list(iter_minibatches(src, split_type="Line", batch_strategy="MultiRecord", max_payload_bytes=100_000))
+    assert b"".join(b.body for b in got) == data
+    # each body once, plus one 64 KiB look-back window per cut
+    assert src.bytes_read <= len(data) + len(got) * (1 << 16)
 
 
-def test_a_last_line_exactly_filling_the_limit_is_one_batch_with_the_rest() -> None:
-    """A buffer that fills exactly, ending mid-line, at the end of the object: that line is
-    the last and fits, so it joins the batch rather than being cut off."""
-    got = list(iter_minibatches(ShortReads([b"ab\ncd"]), split_type="Line", batch_strategy="MultiRecord",
-                                max_payload_bytes=5))
-    assert [(bytes(b.body), b.record_count) for b in got] == [(b"ab\ncd", 2)]
+def test_a_record_longer_than_the_look_back_window_is_cut_after_it() -> None:
+    """The look-back grows until it finds the newline before a long record."""
+    data = b"a\n" + b"b" * 200_000 + b"\n"
+    got = list(iter_minibatches(BytesAt(data), split_type="Line", batch_strategy="MultiRecord",
+                                max_payload_bytes=200_001))
+    assert [(b.body, b.first_record, b.record_count) for b in got] == [(b"a\n", 0, 1), (data[2:], 1, 1)]
 
 
 @PROPERTY
@@ -256,10 +257,10 @@ def test_bad_arguments_are_refused() -> None:
 @given(data=line_bytes, at=cuts, limit=limits)
 def test_uncounted_multirecord_cuts_the_same_bodies(data: bytes, at: list[int], limit: int) -> None:
     """count_records=False (the engine's fast path) changes only the record numbers."""
-    def run(count: bool, in_place: bool) -> list[tuple[bytes, int, int]] | str:
-        source = ShortReads(cut(data, at)) if in_place else cut(data, at)
+    def run(count: bool, by_offset: bool) -> list[tuple[bytes, int, int]] | str:
+        source = BytesAt(data) if by_offset else cut(data, at)
         try:
-            return [(bytes(b.body), b.start_offset, b.end_offset) for b in iter_minibatches(
+            return [(b.body, b.start_offset, b.end_offset) for b in iter_minibatches(
                 source, split_type="Line", batch_strategy="MultiRecord",
                 max_payload_bytes=limit, count_records=count)]
         except RecordTooLarge as err:
@@ -302,13 +303,13 @@ def test_singlerecord_limit_applies_to_the_body_sent() -> None:
 @PROPERTY
 @given(data=line_bytes, at=cuts, limit=limits, split=st.sampled_from(["Line", "None"]),
        strategy=st.sampled_from(["MultiRecord", "SingleRecord"]))
-def test_a_readable_stream_gives_the_same_minibatches_as_its_chunks(data: bytes, at: list[int], limit: int,
+def test_a_positional_reader_gives_the_same_minibatches_as_its_chunks(data: bytes, at: list[int], limit: int,
                                                                      split: str, strategy: str) -> None:
-    def run(source: list[bytes] | ShortReads) -> list[tuple[bytes, int, int, int, int]] | str:
+    def run(source: list[bytes] | BytesAt) -> list[tuple[bytes, int, int, int, int]] | str:
         try:
             return [(bytes(b.body), b.first_record, b.record_count, b.start_offset, b.end_offset)
                     for b in iter_minibatches(source, split_type=split, batch_strategy=strategy,
                                               max_payload_bytes=limit)]
         except RecordTooLarge as err:
             return str(err)
-    assert run(ShortReads(cut(data, at))) == run(cut(data, at))
+    assert run(BytesAt(data)) == run(cut(data, at))

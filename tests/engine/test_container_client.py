@@ -20,6 +20,8 @@ class ScriptedServer:
     def __init__(self) -> None:
         self.script: list[tuple[int, bytes, float]] = []
         self.seen: list[dict[str, str]] = []
+        self.broken_answers = 0  # how many of the next answers break off after 10 bytes
+        self.stall_mid_answer_s = 0.0  # the next answer sends 10 bytes, then waits this long
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -28,6 +30,19 @@ class ScriptedServer:
                 outer.seen.append({k.lower(): v for k, v in self.headers.items()} | {"body": body.decode()})
                 status, answer, delay = outer.script.pop(0) if outer.script else (200, body, 0.0)
                 time.sleep(delay)
+                if outer.broken_answers or outer.stall_mid_answer_s:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "100")
+                    self.end_headers()
+                    self.wfile.write(b"0123456789")
+                    self.wfile.flush()
+                    if outer.broken_answers:
+                        outer.broken_answers -= 1
+                    else:
+                        time.sleep(outer.stall_mid_answer_s)
+                        outer.stall_mid_answer_s = 0.0
+                    self.close_connection = True
+                    return
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", str(len(answer)))
@@ -106,3 +121,26 @@ def test_a_slow_answer_times_out_as_unable_to_get_response(server):
     with pytest.raises(InvocationFailed) as err:
         invoker(server, timeout_s=0.3, max_retries=0).invoke(b"a", LABEL)
     assert "Unable to get response from algorithm: no answer within InvocationsTimeoutInSeconds=0.3" in str(err.value)
+
+
+def test_an_answer_that_breaks_off_is_retried_like_no_answer(server):
+    server.broken_answers = 1
+    retries: list[tuple[int, str]] = []
+    assert invoker(server).invoke(b"whole", LABEL, lambda attempt, reason: retries.append((attempt, reason))) == b"whole"
+    assert len(server.seen) == 2
+    assert retries[0][0] == 2 and retries[0][1].startswith("Unable to get response from algorithm:")
+
+
+def test_an_answer_that_breaks_off_every_time_fails_with_the_reason(server):
+    server.broken_answers = 5
+    with pytest.raises(InvocationFailed) as err:
+        invoker(server, max_retries=1).invoke(b"a", LABEL)
+    assert "failed after 2 attempt(s)" in str(err.value)
+    assert "Unable to get response from algorithm: ConnectionError" in str(err.value)
+
+
+def test_an_answer_that_stalls_midway_times_out(server):
+    server.stall_mid_answer_s = 2.0
+    with pytest.raises(InvocationFailed) as err:
+        invoker(server, timeout_s=0.3, max_retries=0).invoke(b"a", LABEL)
+    assert "no answer within InvocationsTimeoutInSeconds=0.3" in str(err.value)
