@@ -1,15 +1,18 @@
 """Engine benchmark: bte's throughput against the model container's own, in one run.
 
-    .venv/bin/python benchmarks/engine.py [--runtime process|docker] [--size-mb 256]
+    .venv/bin/python benchmarks/engine.py [--runtime process|docker] [--size-mb 512] [--repeat 5]
 
-Part 1 (overhead): the echo model is started once and driven directly by a plain client
-(requests, one session per thread) with the same mini-batches and the same concurrency
-bte will use; then bte runs the same data as a transform job. Both are timed over the
-data phase only (first request sent to last answer written), and the ratio is printed.
+Part 1 (overhead): the echo model is started once and driven directly by a lean client
+(requests, one session per thread, each answer read in one piece, the same mini-batches
+cut the same way, the same concurrency); then bte runs the same data as a transform job.
+Both are timed over the data phase only (first request sent to last answer written),
+alternated, with no dirty pages left from the run before. A third line times the direct
+client also writing what it receives (the disk work a job does). By default the model
+server runs on the first CPU and the client (direct or bte) on the others (--no-pin to
+share them all). Ratios use the best and the median of --repeat runs of each side.
 
 Part 2 (scaling): a latency-bound echo (ECHO_LATENCY_MS) under MaxConcurrentTransforms
-1, 2, 4, 8: throughput should grow near-linearly with the workers.
-"""
+1, 2, 4, 8: throughput should grow near-linearly with the workers."""
 
 from __future__ import annotations
 
@@ -17,20 +20,24 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+import docker
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from emulator import data, memory, run_transform_job  # noqa: E402
+from emulator import data, memory, run_transform_job, storage  # noqa: E402
 from emulator.engine import events as ev  # noqa: E402
 from emulator.runtime import InstanceSpec, get_runtime  # noqa: E402
+from emulator.runtime.docker_engine import INSTANCE_LABEL  # noqa: E402
+from emulator.runtime.process_runtime import default_command  # noqa: E402
 
 ECHO = REPO / "sample_models" / "echo"
 MB = 1 << 20
@@ -52,22 +59,68 @@ def settle() -> None:
     os.sync()
 
 
+class Pinning:
+    """Where the model server and the client run. On a small machine they compete for the
+    same cores, and whichever client uses more CPU slows the server it measures: with the
+    server on the first CPU and the client (the direct one or bte, alike) on the others,
+    the ratio compares what each client gets out of the same server."""
+
+    def __init__(self, enabled: bool) -> None:
+        cpus = sorted(os.sched_getaffinity(0))
+        self.enabled = enabled and len(cpus) >= 2
+        self.server, self.client = ({cpus[0]}, set(cpus[1:])) if self.enabled else (set(cpus), set(cpus))
+        if self.enabled:
+            os.sched_setaffinity(0, self.client)  # before any thread starts: they all inherit it
+
+    def describe(self) -> str:
+        if not self.enabled:
+            return "server and client share all CPUs"
+        return f"server on CPU {sorted(self.server)}, client on CPU {sorted(self.client)}"
+
+    def runtime_options(self, runtime: str) -> dict:
+        if runtime == "docker":
+            return {"network": "host"}
+        if self.enabled:
+            cpus = ",".join(map(str, sorted(self.server)))
+            return {"command": ["taskset", "-c", cpus, *default_command()]}
+        return {}
+
+    def pin_container(self, instance_name: str) -> None:
+        if not self.enabled:
+            return
+        client = docker.from_env()
+        for container in client.containers.list(filters={"label": f"{INSTANCE_LABEL}={instance_name}"}):
+            container.update(cpuset_cpus=",".join(map(str, sorted(self.server))))
+
+    def listener(self, runtime: str):
+        def on_event(event: ev.Event) -> None:
+            if runtime == "docker" and isinstance(event, ev.InstanceStarted):
+                self.pin_container(event.instance)
+        return on_event
+
+
+PIN = Pinning(False)  # set in main()
+
+
 def target_kwargs(runtime: str, env: dict[str, str]) -> dict:
     model = {"ModelName": "echo", "PrimaryContainer": {"Environment": env}}
     if runtime == "docker":
         model["PrimaryContainer"]["Image"] = "bte-sample/echo:latest"
-        return {"model": model, "runtime": "docker", "runtime_options": {"network": "host"}}
-    return {"model": model, "model_dir": str(ECHO), "runtime": "process"}
+        return {"model": model, "runtime": "docker", "runtime_options": PIN.runtime_options(runtime)}
+    return {"model": model, "model_dir": str(ECHO), "runtime": "process",
+            "runtime_options": PIN.runtime_options(runtime)}
 
 
 def start_direct(runtime: str, env: dict[str, str]):
-    rt = get_runtime(runtime, **({"network": "host"} if runtime == "docker" else {}))
+    rt = get_runtime(runtime, **PIN.runtime_options(runtime))
     spec = InstanceSpec(
         name="bench-direct-1", job_name="bench-direct", environment={"SAGEMAKER_BATCH": "true", **env},
         image="bte-sample/echo:latest" if runtime == "docker" else None,
         model_dir=str(ECHO), code_dir=str(ECHO),
     )
     instance = rt.start(spec)
+    if runtime == "docker":
+        PIN.pin_container(spec.name)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -87,10 +140,10 @@ def direct_throughput(url: str, path: Path, workers: int, payload_mb: int, strat
     With ``sink``, every response is also written to that file (in arrival order): the same
     disk work a transform job does, so the ratio isolates the engine's own overhead."""
 
-    # The leanest client we know how to write: bodies read straight into place (as bte
-    # reads a local file), each answer read in one piece rather than requests' 10 KiB steps.
+    # The leanest client we know how to write: the bodies cut as bte cuts a local file (read
+    # by offset, in one piece each), each answer read in one piece, not requests' 10 KiB steps.
     batches = data.iter_minibatches(
-        path.open("rb"), split_type="Line", batch_strategy=strategy, max_payload_bytes=payload_mb * MB,
+        storage.open_input(str(path)), split_type="Line", batch_strategy=strategy, max_payload_bytes=payload_mb * MB,
         count_records=False,  # the leanest client: same bodies, no record numbers
     )
     lock = threading.Lock()
@@ -143,7 +196,7 @@ def bte_throughput(runtime: str, env: dict[str, str], indir: Path, outdir: Path,
         "BatchStrategy": strategy,
     }
     log = ev.EventLog()
-    result = run_transform_job(request, listeners=[log], **target_kwargs(runtime, env))
+    result = run_transform_job(request, listeners=[log, PIN.listener(runtime)], **target_kwargs(runtime, env))
     if result.status != "Completed":
         raise SystemExit(f"bte job {name} ended {result.status}: {result.failure_reason}")
     first = min(e.time for e in log.of(ev.MiniBatchSent))
@@ -154,12 +207,16 @@ def bte_throughput(runtime: str, env: dict[str, str], indir: Path, outdir: Path,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runtime", choices=["process", "docker"], default="process")
-    parser.add_argument("--size-mb", type=int, default=256)
+    parser.add_argument("--size-mb", type=int, default=512)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--records", type=int, default=400)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each side; the best counts")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each side; the best counts")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="let the model server and the client share every CPU (default: pin them apart)")
     args = parser.parse_args()
+    global PIN
+    PIN = Pinning(not args.no_pin)
     # bte's engine raises glibc's mmap threshold at job start (emulator/memory.py); do it
     # first, so that the direct client, in this same process, runs under the same allocator.
     memory.reuse_large_buffers()
@@ -170,7 +227,7 @@ def main() -> None:
         indir.mkdir()
         size = make_csv(indir / "data.csv", args.size_mb)
         print(f"input: {size / MB:.0f} MiB CSV, runtime {args.runtime}, MaxConcurrentTransforms={args.workers}, "
-              f"MaxPayloadInMB=6, MultiRecord")
+              f"MaxPayloadInMB=6, MultiRecord; {PIN.describe()}")
 
         # Alternate the three, best of --repeat each: this machine's noise is larger than the gaps.
         times: dict[str, list[float]] = {"direct": [], "direct+write": [], "bte": []}
@@ -198,11 +255,15 @@ def main() -> None:
             rate = size / MB / best[key]
             print(f"{label:<15}: {direct_n} mini-batches, best of {args.repeat}: {best[key]:.2f} s = "
                   f"{rate:.1f} MiB/s  (all: {', '.join(f'{t:.2f}' for t in times[key])})")
+        median = {k: statistics.median(v) for k, v in times.items()}
         ratio = best["direct"] / best["bte"]
         ratio_io = best["direct+write"] / best["bte"]
-        print(f"ratio bte/direct: {ratio:.2f}   (bte/direct+write, same disk work: {ratio_io:.2f})")
+        print(f"ratio bte/direct: {ratio:.2f} best, {median['direct'] / median['bte']:.2f} median   "
+              f"(bte/direct+write, same disk work: {ratio_io:.2f} best, "
+              f"{median['direct+write'] / median['bte']:.2f} median)")
         results["overhead"] = {k: size / MB / v for k, v in best.items()}
-        results["overhead"].update(ratio=ratio, ratio_same_io=ratio_io, mini_batches=bte_n)
+        results["overhead"].update(ratio=ratio, ratio_same_io=ratio_io, mini_batches=bte_n,
+                                   ratio_median=median["direct"] / median["bte"], pinning=PIN.describe())
 
         # Part 2: scaling on a latency-bound model, one record per request
         small = tmpdir / "small"
