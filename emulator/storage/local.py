@@ -117,6 +117,8 @@ class LocalStorage(Storage):
             raise ObjectMissing(f'Input file "{path}" does not exist (was it removed after listing?).', uri=uri) from exc
         except OSError as exc:
             raise AccessDenied(f'Cannot read input file "{path}": {exc.strerror}.', uri=uri) from exc
+        if not stat_module.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return _read_stream(fh, chunk_size)  # a pipe or device: no size, no offsets
         return LocalReader(fh, chunk_size)
 
     def open_write(self, uri: str, kms_key_id: str | None) -> OutputWriter:
@@ -150,10 +152,17 @@ def _raise(exc: OSError) -> None:
     raise exc
 
 
+def _read_stream(fh: io.BufferedReader, chunk_size: int) -> Iterator[bytes]:
+    with fh:
+        while chunk := fh.read(chunk_size):
+            yield chunk
+
+
 class LocalReader:
     """An open input file, read either as an iterator of ``chunk_size`` chunks or at any
     offset (``size`` and ``read_at``: the data plane then reads each mini-batch body in
-    one call). The file is closed once read to its end, or when the reader is dropped."""
+    one call). The file is closed once iterated to its end, on ``close()``, or when the
+    reader is dropped."""
 
     def __init__(self, fh: io.BufferedReader, chunk_size: int) -> None:
         self._fh = fh
@@ -179,8 +188,6 @@ class LocalReader:
             if not more:
                 break
             data += more
-        if offset + len(data) >= self.size:
-            self.close()
         return data
 
     def close(self) -> None:

@@ -95,6 +95,32 @@ def test_open_input_streams_in_chunks(tmp_path: Path) -> None:
     assert b"".join(chunks) == bytes(range(256)) * 40
 
 
+def test_a_local_file_is_also_readable_by_offset(tmp_path: Path) -> None:
+    """The data plane reads mini-batch bodies of a local file by offset (one read each)."""
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"0123456789" * 100)
+    reader = open_input(str(path))
+    assert reader.size == 1000  # type: ignore[attr-defined]
+    assert reader.read_at(995, 10) == b"56789"  # type: ignore[attr-defined]
+    assert reader.read_at(10, 3) == b"012"  # type: ignore[attr-defined]
+
+
+def test_a_named_pipe_is_read_as_a_stream(tmp_path: Path) -> None:
+    """A pipe has no size and no offsets: it is read in order, to its end."""
+    import threading
+
+    from emulator.data import iter_minibatches
+
+    fifo = tmp_path / "in.csv"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(b"a\nb\nc\n"))
+    writer.start()
+    batches = iter_minibatches(open_input(str(fifo)), split_type="Line", batch_strategy="MultiRecord",
+                               max_payload_bytes=4)
+    assert [b.body for b in batches] == [b"a\nb\n", b"c\n"]
+    writer.join()
+
+
 def test_gzip_is_decompressed_while_streaming(tmp_path: Path) -> None:
     body = b"".join(b"%d,%d\n" % (i, i * i) for i in range(50_000))
     # Two concatenated members, as `cat a.gz b.gz` makes: one valid gzip stream.
