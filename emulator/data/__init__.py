@@ -1,7 +1,9 @@
 """The data plane: pure, streaming byte work shared by ``plan`` (dry run) and the engine.
 
-Bytes and iterators of bytes in, records / mini-batches / output pieces out; no network,
-no disk. See docs/data-plane.md for every choice made where the service is silent.
+Bytes, iterators of bytes, or a ``PositionalReader`` (an object read by offset, such as
+storage's reader of a local file) in; records / mini-batches / output pieces out. It
+opens no file and no connection itself. See docs/data-plane.md for every choice made
+where the service is silent.
 
 - ``iter_records`` / ``iter_minibatches``: SplitType and BatchStrategy under MaxPayloadInMB
 - ``OrderedAssembler``: AssembleWith, restoring input order with a bound on held responses
@@ -11,7 +13,14 @@ no disk. See docs/data-plane.md for every choice made where the service is silen
 """
 
 from emulator.data.assembly import ASSEMBLE_WITH, OrderedAssembler, assemble_piece
-from emulator.data.batching import BATCH_STRATEGIES, MB, MiniBatch, iter_minibatches, max_payload_bytes
+from emulator.data.batching import (
+    BATCH_STRATEGIES,
+    MB,
+    MiniBatch,
+    PositionalReader,
+    iter_minibatches,
+    max_payload_bytes,
+)
 from emulator.data.compression import gunzip
 from emulator.data.errors import (
     AssemblyError,
@@ -36,7 +45,7 @@ __all__ = [
     "ASSEMBLE_WITH", "BATCH_STRATEGIES", "LINE_SEPARATOR", "MB", "SLICE_END_INCLUSIVE", "SPLIT_TYPES",
     "AssemblyError", "BadCompression", "BadRecordFraming", "DataError", "DataProcessing",
     "DataProcessingError", "InputWarning", "JsonPath", "JsonPathIndexOutOfRange", "JsonPathNoMatch",
-    "MiniBatch", "OrderedAssembler", "Record", "RecordCountMismatch", "RecordTooLarge",
+    "MiniBatch", "OrderedAssembler", "PositionalReader", "Record", "RecordCountMismatch", "RecordTooLarge",
     "UnparsableRecord", "UnsupportedJsonPath", "assemble_piece", "data_format", "gunzip",
     "iter_minibatches", "iter_records", "lint_input", "lint_job", "max_payload_bytes",
     "parse_json_path", "recordio_encode", "tfrecord_encode",
