@@ -10,6 +10,8 @@ alternated, with no dirty pages left from the run before. A third line times the
 client also writing what it receives (the disk work a job does). By default the model
 server runs on the first CPU and the client (direct or bte) on the others (--no-pin to
 share them all). Ratios use the best and the median of --repeat runs of each side.
+--drop-bte-writes is a diagnostic: bte's local output writes are skipped (the job then
+stores empty outputs), to show how much of any gap is the cost of storing the outputs.
 
 Part 2 (scaling): a latency-bound echo (ECHO_LATENCY_MS) under MaxConcurrentTransforms
 1, 2, 4, 8: throughput should grow near-linearly with the workers."""
@@ -214,9 +216,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs of each side; the best counts")
     parser.add_argument("--no-pin", action="store_true",
                         help="let the model server and the client share every CPU (default: pin them apart)")
+    parser.add_argument("--drop-bte-writes", action="store_true",
+                        help="diagnostic: skip bte's output writes, to measure what storing them costs")
     args = parser.parse_args()
     global PIN
     PIN = Pinning(not args.no_pin)
+    if args.drop_bte_writes:
+        from emulator.storage.local import LocalOutputWriter
+
+        LocalOutputWriter._write = lambda self, data: None  # type: ignore[method-assign]
+        print("DIAGNOSTIC: bte's output writes are dropped; its outputs are empty")
     # bte's engine raises glibc's mmap threshold at job start (emulator/memory.py); do it
     # first, so that the direct client, in this same process, runs under the same allocator.
     memory.reuse_large_buffers()
