@@ -313,3 +313,18 @@ def test_a_positional_reader_gives_the_same_minibatches_as_its_chunks(data: byte
         except RecordTooLarge as err:
             return str(err)
     assert run(BytesAt(data)) == run(cut(data, at))
+
+
+@PROPERTY
+@given(data=line_bytes, limit=limits)
+def test_line_multirecord_by_offset_with_a_tiny_look_back_window(data: bytes, limit: int) -> None:
+    """The look-back window doubles until it finds a newline or reaches the body's start:
+    with a 3-byte first window, every input exercises that growth."""
+    import emulator.data.batching as batching
+
+    saved = batching.CUT_WINDOW
+    batching.CUT_WINDOW = 3
+    try:
+        check_against_reference(data, reference_lines(data), BytesAt(data), "Line", limit)
+    finally:
+        batching.CUT_WINDOW = saved
