@@ -69,7 +69,8 @@ class Pinning:
 
     def __init__(self, enabled: bool) -> None:
         cpus = sorted(os.sched_getaffinity(0))
-        self.enabled = enabled and len(cpus) >= 2
+        # taskset (util-linux) pins the process runtime's server; without it, nothing is pinned
+        self.enabled = enabled and len(cpus) >= 2 and shutil.which("taskset") is not None
         self.server, self.client = ({cpus[0]}, set(cpus[1:])) if self.enabled else (set(cpus), set(cpus))
         if self.enabled:
             os.sched_setaffinity(0, self.client)  # before any thread starts: they all inherit it
