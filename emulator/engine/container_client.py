@@ -19,6 +19,23 @@ from emulator.engine.errors import InvocationFailed
 T = TypeVar("T")
 
 PING_TIMEOUT_S = 2.0  # the service's per-ping request timeout
+# The headers the service's own client sends besides Content-Type and Accept (it is Go's
+# HTTP client: reference section 5, "client identity"). A model server that logs or
+# branches on them sees what it will see in the service; no "Connection" header either.
+PLATFORM_HEADERS = {"User-Agent": "Go-http-client/1.1", "Accept-Encoding": "gzip"}
+
+
+def platform_session() -> requests.Session:
+    """A session that sends PLATFORM_HEADERS instead of requests' defaults."""
+    session = requests.Session()
+    session.headers.clear()
+    session.headers.update(PLATFORM_HEADERS)
+    return session
+
+
+def _get(url: str) -> requests.Response:
+    with platform_session() as session:
+        return session.get(url, timeout=PING_TIMEOUT_S)
 PING_INTERVAL_S = 0.25
 _EXCERPT = 300
 
@@ -31,7 +48,7 @@ def excerpt(body: bytes, limit: int = _EXCERPT) -> str:
 def ping_once(url: str) -> int | None:
     """The /ping status, or None when nothing answers."""
     try:
-        return requests.get(f"{url}/ping", timeout=PING_TIMEOUT_S).status_code
+        return _get(f"{url}/ping").status_code
     except requests.RequestException:
         return None
 
@@ -39,7 +56,7 @@ def ping_once(url: str) -> int | None:
 def fetch_execution_parameters(url: str) -> bytes | None:
     """The body of GET /execution-parameters, or None for a 404 or no answer (both normal)."""
     try:
-        response = requests.get(f"{url}/execution-parameters", timeout=PING_TIMEOUT_S)
+        response = _get(f"{url}/execution-parameters")
     except requests.RequestException:
         return None
     return response.content if response.status_code == 200 else None
@@ -85,14 +102,12 @@ class Invoker:
         self.url = f"{url}/invocations"
         self.settings = settings
         self.cancelled = cancelled
-        self.session = requests.Session()
+        self.session = platform_session()
         self.headers = {}
         if settings.content_type:
             self.headers["Content-Type"] = settings.content_type
         if settings.accept:  # with Accept unset, no Accept header reaches the container
             self.headers["Accept"] = settings.accept
-        else:
-            self.session.headers.pop("Accept", None)
 
     def close(self) -> None:
         self.session.close()

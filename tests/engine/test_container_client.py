@@ -3,6 +3,7 @@ by script: headers as the service sends them, retries, time-outs, error texts.""
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,7 +11,13 @@ from typing import Iterator
 
 import pytest
 
-from emulator.engine.container_client import BatchLabel, InvocationSettings, Invoker
+from emulator.engine.container_client import (
+    BatchLabel,
+    InvocationSettings,
+    Invoker,
+    fetch_execution_parameters,
+    ping_once,
+)
 from emulator.engine.errors import InvocationFailed
 
 
@@ -22,6 +29,7 @@ class ScriptedServer:
         self.seen: list[dict[str, str]] = []
         self.broken_answers = 0  # how many of the next answers break off after 10 bytes
         self.stall_mid_answer_s = 0.0  # the next answer sends 10 bytes, then waits this long
+        self.gzip_answers = False  # compress answers when the request accepts gzip
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,6 +51,14 @@ class ScriptedServer:
                         outer.stall_mid_answer_s = 0.0
                     self.close_connection = True
                     return
+                if outer.gzip_answers and "gzip" in self.headers.get("Accept-Encoding", ""):
+                    answer = gzip.compress(answer)
+                    self.send_response(status)
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                    return
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", str(len(answer)))
@@ -50,6 +66,12 @@ class ScriptedServer:
                     self.wfile.write(answer)
                 except OSError:
                     pass  # the client gave up (time-out test)
+
+            def do_GET(self) -> None:
+                outer.seen.append({k.lower(): v for k, v in self.headers.items()} | {"path": self.path})
+                self.send_response(200 if self.path == "/ping" else 404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -144,3 +166,24 @@ def test_an_answer_that_stalls_midway_times_out(server):
     with pytest.raises(InvocationFailed) as err:
         invoker(server, timeout_s=0.3, max_retries=0).invoke(b"a", LABEL)
     assert "no answer within InvocationsTimeoutInSeconds=0.3" in str(err.value)
+
+
+def test_requests_carry_the_headers_the_services_client_sends(server):
+    """The service's client is Go's: it sends its User-Agent and Accept-Encoding: gzip, and
+    nothing else beyond Content-Type, Accept and the length (reference section 5)."""
+    invoker(server).invoke(b"1,2\n", LABEL)
+    assert ping_once(server.url) == 200
+    assert fetch_execution_parameters(server.url) is None  # a 404 is normal
+    post, ping, params = server.seen
+    assert set(post) == {"host", "user-agent", "accept-encoding", "content-type", "content-length", "body"}
+    assert (post["user-agent"], post["accept-encoding"]) == ("Go-http-client/1.1", "gzip")
+    for get in (ping, params):
+        assert set(get) == {"host", "user-agent", "accept-encoding", "path"}
+        assert get["user-agent"] == "Go-http-client/1.1"
+
+
+def test_a_gzip_compressed_answer_is_stored_decompressed(server):
+    """A model server may compress its answer since the request accepts gzip; the output
+    holds the answer itself, as the service's client decompresses transparently."""
+    server.gzip_answers = True
+    assert invoker(server).invoke(b"a,b\n" * 1000, LABEL) == b"a,b\n" * 1000
