@@ -98,8 +98,10 @@ class Invoker:
     failures it retries (reference 6.7); this is bte's choice, documented in docs/engine.md.
     """
 
-    def __init__(self, url: str, settings: InvocationSettings, cancelled: threading.Event) -> None:
+    def __init__(self, url: str, settings: InvocationSettings, cancelled: threading.Event,
+                 data_log: Callable[[str], None] | None = None) -> None:
         self.url = f"{url}/invocations"
+        self.data_log = data_log  # takes the lines the service writes to the job's data log
         self.settings = settings
         self.cancelled = cancelled
         self.session = platform_session()
@@ -148,16 +150,20 @@ class Invoker:
                     f"Unable to get response from algorithm: no answer within "
                     f"InvocationsTimeoutInSeconds={s.timeout_s:g}"
                 )
+                self._log(label, ["Unable to get response from algorithm"])
             except requests.RequestException as exc:
                 last = f"Unable to get response from algorithm: {exc.__class__.__name__}: {_short(exc)}"
+                self._log(label, ["Unable to get response from algorithm"])
             else:
                 if 400 <= status < 500:
+                    self._log(label, [f"ClientError: {status}", "", "Message:", *detail.splitlines()])
                     raise InvocationFailed(
                         f"ClientError: See job logs for more information. bte: {label} answered "
                         f"HTTP {status}: {detail!r}. The model refused this input: "
                         "check ContentType, SplitType and the records in that byte range."
                     )
                 last = f"Bad HTTP status received from algorithm: {status}: {detail!r}"
+                self._log(label, [f"Bad HTTP status received from algorithm: {status}"])
             if attempt < attempts and not self.cancelled.is_set():
                 if on_retry:
                     on_retry(attempt + 1, last)
@@ -167,6 +173,15 @@ class Invoker:
             f"attempt(s) (InvocationsMaxRetries={s.max_retries}): {last}. Fix the model, or raise "
             "ModelClientConfig.InvocationsTimeoutInSeconds / InvocationsMaxRetries."
         )
+
+
+    def _log(self, label: BatchLabel, lines: list[str]) -> None:
+        """The service's data-log lines for a failed attempt (reference section 7): each
+        names the object as bucket/key, without s3://."""
+        if self.data_log:
+            where = label.source.removeprefix("s3://")
+            for line in lines:
+                self.data_log(f"{where}: {line}")
 
 
 class StreamedInvoker(Invoker):

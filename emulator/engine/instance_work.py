@@ -182,11 +182,14 @@ class InstanceWork:
             return exc
         return data.RecordTooLarge(source=exc.source, index=index, offset=exc.offset, size=exc.size, limit=exc.limit)
 
+    def _data_log(self, line: str) -> None:
+        self.stream.emit(ev.InstanceLog(job=self.spec.name, instance=f"{self.spec.name}/data-log", line=line))
+
     def _invoke_streamed(self, worker: int, run: FileRun, item: StreamedObject) -> None:
         job, obj = self.spec.name, item.obj
         source = obj.display_name
         label = BatchLabel(source, 0, 0, 1, 0, obj.size)
-        invoker = StreamedInvoker(self.url, self.settings, self.cancelled)
+        invoker = StreamedInvoker(self.url, self.settings, self.cancelled, self._data_log)
         last = b""
 
         def open_body() -> Iterator[bytes]:
@@ -227,7 +230,7 @@ class InstanceWork:
 
     # -- workers --------------------------------------------------------------------
     def _worker(self, worker: int) -> None:
-        invoker = Invoker(self.url, self.settings, self.cancelled)
+        invoker = Invoker(self.url, self.settings, self.cancelled, self._data_log)
         try:
             while (item := self._queue.get()) is not None:
                 run, batch = item

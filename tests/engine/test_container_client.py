@@ -97,10 +97,11 @@ def server() -> Iterator[ScriptedServer]:
 LABEL = BatchLabel("s3://b/in/a.csv", 3, 30, 10, 300, 400)
 
 
-def invoker(server: ScriptedServer, **kw: object) -> Invoker:
+def invoker(server: ScriptedServer, data_log: list[str] | None = None, **kw: object) -> Invoker:
     settings = dict(content_type="text/csv", accept=None, timeout_s=5.0, max_retries=3, backoff_s=0.01)
     settings.update(kw)
-    return Invoker(server.url, InvocationSettings(**settings), threading.Event())  # type: ignore[arg-type]
+    return Invoker(server.url, InvocationSettings(**settings), threading.Event(),  # type: ignore[arg-type]
+                   data_log.append if data_log is not None else None)
 
 
 def test_no_accept_header_reaches_the_container_when_accept_is_unset(server):
@@ -187,3 +188,25 @@ def test_a_gzip_compressed_answer_is_stored_decompressed(server):
     holds the answer itself, as the service's client decompresses transparently."""
     server.gzip_answers = True
     assert invoker(server).invoke(b"a,b\n" * 1000, LABEL) == b"a,b\n" * 1000
+
+
+def test_failed_attempts_are_written_to_the_data_log_as_the_service_writes_them(server):
+    """Reference section 7: "<bucket>/<key>: ClientError: 400", then the body line by line;
+    "Bad HTTP status received from algorithm: 500"; "Unable to get response from algorithm"."""
+    lines: list[str] = []
+    server.script = [(500, b"boom", 0.0)]
+    server.broken_answers = 0
+    assert invoker(server, lines).invoke(b"a", LABEL) == b"a"
+    assert lines == ["b/in/a.csv: Bad HTTP status received from algorithm: 500"]
+
+    lines.clear()
+    server.broken_answers = 1
+    invoker(server, lines).invoke(b"a", LABEL)
+    assert lines == ["b/in/a.csv: Unable to get response from algorithm"]
+
+    lines.clear()
+    server.script = [(400, b"bad row 3\nexpected 4 columns", 0.0)]
+    with pytest.raises(InvocationFailed):
+        invoker(server, lines).invoke(b"a", LABEL)
+    assert lines == ["b/in/a.csv: ClientError: 400", "b/in/a.csv: ", "b/in/a.csv: Message:",
+                     "b/in/a.csv: bad row 3", "b/in/a.csv: expected 4 columns"]

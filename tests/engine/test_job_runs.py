@@ -158,6 +158,9 @@ def test_a_failing_mini_batch_fails_its_file_and_the_job_other_files_finish(tmp_
     reason = result.failure_reason
     assert "a.csv: mini-batch 2" in reason, reason
     assert "Bad HTTP status received from algorithm: 500" in reason
+    # the job's data log says it as the service's does: "<object>: <what happened>"
+    data_log = [e.line for e in result.log.of(ev.InstanceLog) if e.instance == "one-batch-fails/data-log"]
+    assert f"{tmp_path / 'in' / 'a.csv'}: Bad HTTP status received from algorithm: 500" in data_log
     assert not (tmp_path / "out" / "a.csv.out").exists()
     assert (tmp_path / "out" / "b.csv.out").read_bytes() == b
     assert not list((tmp_path / "out").glob(".*"))  # no temp files left behind
