@@ -8,6 +8,7 @@ report can draw a timeline from the stream alone.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import threading
 import time
@@ -42,6 +43,15 @@ class InstanceStarted(Event):
 class InstanceLog(Event):
     instance: str
     line: str
+
+
+def data_log(job: str, text: str) -> InstanceLog:
+    """A line of the job's data log, the platform's own log stream ``<job>/data-log``,
+    written as the service writes it: ``2020-10-14T04:08:19.163:[sagemaker logs]: <text>``
+    (UTC, milliseconds, no zone; reference section 7)."""
+    now = time.time()
+    stamp = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+    return InstanceLog(job=job, instance=f"{job}/data-log", line=f"{stamp}:[sagemaker logs]: {text}", time=now)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -183,7 +183,7 @@ class InstanceWork:
         return data.RecordTooLarge(source=exc.source, index=index, offset=exc.offset, size=exc.size, limit=exc.limit)
 
     def _data_log(self, line: str) -> None:
-        self.stream.emit(ev.InstanceLog(job=self.spec.name, instance=f"{self.spec.name}/data-log", line=line))
+        self.stream.emit(ev.data_log(self.spec.name, line))
 
     def _invoke_streamed(self, worker: int, run: FileRun, item: StreamedObject) -> None:
         job, obj = self.spec.name, item.obj

@@ -165,7 +165,7 @@ class JobRunner:
         body = fetch_execution_parameters(instance.url)
         answer, problems = parse_container_parameters(body)
         for problem in problems:
-            self.stream.emit(ev.InstanceLog(job=job, instance=f"{job}/data-log", line=problem))
+            self.stream.emit(ev.data_log(job, problem))
         params = resolve_execution_parameters(self.spec, answer)
         self._result.parameters[name] = params
         self.stream.emit(
@@ -175,7 +175,7 @@ class JobRunner:
                 sources=dict(params.sources),
             )
         )
-        self.stream.emit(ev.InstanceLog(job=job, instance=f"{job}/data-log", line=params.data_log_line()))
+        self.stream.emit(ev.data_log(job, params.data_log_line()))
         self._stimuli.put(lc.InstanceHealthy(name))
 
     def _run_files(self, name: str) -> None:

@@ -5,6 +5,7 @@ event stream and what the container itself saw."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -160,7 +161,10 @@ def test_a_failing_mini_batch_fails_its_file_and_the_job_other_files_finish(tmp_
     assert "Bad HTTP status received from algorithm: 500" in reason
     # the job's data log says it as the service's does: "<object>: <what happened>"
     data_log = [e.line for e in result.log.of(ev.InstanceLog) if e.instance == "one-batch-fails/data-log"]
-    assert f"{tmp_path / 'in' / 'a.csv'}: Bad HTTP status received from algorithm: 500" in data_log
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}:\[sagemaker logs\]: "
+                        r"MaxConcurrentTransforms=1, MaxPayloadInMB=6, BatchStrategy=SINGLE_RECORD", data_log[0])
+    assert any(line.endswith(f":[sagemaker logs]: {tmp_path / 'in' / 'a.csv'}: Bad HTTP status received from "
+                             "algorithm: 500") for line in data_log), data_log
     assert not (tmp_path / "out" / "a.csv.out").exists()
     assert (tmp_path / "out" / "b.csv.out").read_bytes() == b
     assert not list((tmp_path / "out").glob(".*"))  # no temp files left behind
