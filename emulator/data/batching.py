@@ -214,14 +214,20 @@ def _line_multirecord(chunks: Iterator[bytes], limit: int | None, source: str,
         body = first if len(parts) == 1 and isinstance(first, bytes) else b"".join(parts)
         del parts, first  # let the chunks go now, so the allocator can reuse their memory
         have -= size
-        if count_records:
-            count = body.count(LINE_SEPARATOR) + (0 if body.endswith(LINE_SEPARATOR) else 1)
-            yield MiniBatch(index, body, record, count, offset, offset + size)
-            record += count
-        else:
-            yield MiniBatch(index, body, UNCOUNTED, UNCOUNTED, offset, offset + size)
+        batch = _line_batch(index, body, record, offset, count_records)
+        yield batch
+        record += batch.record_count if count_records else 0
         offset += size
         index += 1
+
+
+def _line_batch(index: int, body: bytes, record: int, offset: int, count_records: bool) -> MiniBatch:
+    """A Line + MultiRecord mini-batch of ``body``, which starts at byte ``offset``; its
+    records are numbered from ``record``, or left UNCOUNTED."""
+    if not count_records:
+        return MiniBatch(index, body, UNCOUNTED, UNCOUNTED, offset, offset + len(body))
+    count = body.count(LINE_SEPARATOR) + (0 if body.endswith(LINE_SEPARATOR) else 1)
+    return MiniBatch(index, body, record, count, offset, offset + len(body))
 
 
 READ_CHUNK = 1 << 20  # how much a PositionalReader is read at a time where it is iterated
@@ -251,12 +257,9 @@ def _line_multirecord_positional(src: PositionalReader, limit: int, source: str,
         if len(body) < size:
             raise DataError(f"{source or 'the input'} became shorter while it was read (it ended at byte "
                             f"{offset + len(body)}, not {total}). Do not change inputs while a job runs.")
-        if count_records:
-            count = body.count(LINE_SEPARATOR) + (0 if body.endswith(LINE_SEPARATOR) else 1)
-            yield MiniBatch(index, body, record, count, offset, offset + size)
-            record += count
-        else:
-            yield MiniBatch(index, body, UNCOUNTED, UNCOUNTED, offset, offset + size)
+        batch = _line_batch(index, body, record, offset, count_records)
+        yield batch
+        record += batch.record_count if count_records else 0
         offset += size
         index += 1
 
