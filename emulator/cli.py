@@ -36,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     _job_args(plan)
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
 
+    serve = verbs.add_parser("serve", help="serve the SageMaker API, S3, STS and the jobs' logs on one local endpoint")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = a free one, printed)")
+    serve.add_argument("--state-dir", help="job store folder (default $BTE_STATE_DIR, else ~/.bte)")
+    serve.add_argument("--max-jobs", type=int, default=2, help="jobs running at once; more wait InProgress (default 2)")
+    serve.add_argument("--s3-endpoint-url", help="jobs use this S3 instead of the server's own (moto, in memory)")
+
     cleanup = verbs.add_parser("cleanup", help="remove containers a killed bte left behind (found by label)")
     cleanup.add_argument("--job", help="only this TransformJobName's containers (default: all of bte's)")
 
@@ -66,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _image(args, parser)
         if args.verb == "cleanup":
             return _cleanup(args)
+        if args.verb == "serve":
+            return _serve(args)
     except BteError as exc:
         print(f"bte: {exc.code}: {exc}", file=sys.stderr)
         return 2
@@ -180,6 +189,13 @@ def _image(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     image_id = build_image(args.model_dir, args.tag, base_image=args.base, wheelhouse=args.wheels)
     print(f"built {args.tag} ({image_id})")
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from emulator.api import ServerSettings, serve
+
+    return serve(ServerSettings(host=args.host, port=args.port, state_dir=args.state_dir, max_jobs=args.max_jobs,
+                                s3_endpoint_url=args.s3_endpoint_url))
 
 
 def _cleanup(args: argparse.Namespace) -> int:

@@ -1,0 +1,104 @@
+"""A listener on a run's event stream that keeps its record in the store.
+
+    <run dir>/events.jsonl              every event, one JSON object a line ("event": its kind)
+    <run dir>/logs/<n>.jsonl            one log stream a file: {"timestamp": ms, "message": line}
+
+Log streams are named as the service names them under ``/aws/sagemaker/TransformJobs``:
+``<job>/<instance id>-<epoch>`` for an instance's container log and
+``<job>/<instance id>-<epoch>/data-log`` for the platform's lines about that instance. The
+instance id is an EC2-style ``i-`` plus 17 hex digits, derived from the run and instance
+names; the epoch is when the instance's first line or start was seen. The engine's data
+log is one stream for the job (``<job>/data-log``); its lines go to the first instance's
+data-log stream (with one instance, the usual case, that is exact).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import threading
+from typing import IO, Any
+
+from emulator.engine import events as ev
+from emulator.store.db import Store
+from emulator.store.paths import run_dir
+
+TERMINAL = ("Completed", "Failed", "Stopped")
+EVENTS_FILE = "events.jsonl"
+
+
+def instance_id(run_id: str, instance: str) -> str:
+    """An EC2-style id for one instance of one run: ``i-`` and 17 hex digits."""
+    return "i-" + hashlib.sha256(f"{run_id}/{instance}".encode()).hexdigest()[:17]
+
+
+class RunRecorder:
+    """Writes one run's events, status and log streams; call :meth:`close` when the run ends."""
+
+    def __init__(self, store: Store, run_id: str, job: str) -> None:
+        self.store, self.run_id, self.job = store, run_id, job
+        self.dir = run_dir(job, run_id, store.root)
+        (self.dir / "logs").mkdir(parents=True, exist_ok=True)
+        self._events: IO[str] = open(self.dir / EVENTS_FILE, "a", encoding="utf-8")
+        self._streams: dict[str, IO[str]] = {}
+        self._instance_stream: dict[str, str] = {}  # instance name -> container log stream name
+        self._first_instance: str | None = None
+        self._started = False
+        self._lock = threading.Lock()
+
+    def __call__(self, event: ev.Event) -> None:
+        with self._lock:
+            self._record(event)
+
+    def _record(self, event: ev.Event) -> None:
+        if self._events.closed:
+            return
+        self._events.write(json.dumps({"event": type(event).__name__, **dataclasses.asdict(event)}, default=str) + "\n")
+        match event:
+            case ev.JobStateChanged(status=status, failure_reason=reason):
+                changes: dict[str, Any] = {"status": status, "failure_reason": reason}
+                if status in TERMINAL:
+                    changes["end_time"] = event.time
+                self.store.update_run(self.run_id, **changes)
+                self._events.flush()
+            case ev.InstanceStarted(instance=instance):
+                self._stream_of(instance, event.time)
+                if not self._started:
+                    self._started = True
+                    self.store.update_run(self.run_id, start_time=event.time)
+            case ev.InstanceLog(instance=instance, line=line):
+                if instance.endswith("/data-log"):
+                    first = self._first_instance or f"{self.job}-1"
+                    stream = self._stream_of(first, event.time) + "/data-log"
+                else:
+                    stream = self._stream_of(instance, event.time)
+                self._write_line(stream, event.time, line)
+            case ev.JobDone():
+                self.close_files()
+
+    def _stream_of(self, instance: str, when: float) -> str:
+        name = self._instance_stream.get(instance)
+        if name is None:
+            name = f"{self.job}/{instance_id(self.run_id, instance)}-{int(when)}"
+            self._instance_stream[instance] = name
+            self._first_instance = self._first_instance or instance
+        return name
+
+    def _write_line(self, stream: str, when: float, line: str) -> None:
+        out = self._streams.get(stream)
+        if out is None:
+            path = self.dir / "logs" / f"{len(self._streams) + 1}.jsonl"
+            out = self._streams[stream] = open(path, "a", encoding="utf-8")
+            self.store.add_stream(self.run_id, stream, self.job, path, when)
+        out.write(json.dumps({"timestamp": int(when * 1000), "message": line.rstrip("\n")}) + "\n")
+        out.flush()  # a client following the log reads it while the job runs
+
+    def close_files(self) -> None:
+        for out in (self._events, *self._streams.values()):
+            if not out.closed:
+                out.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self.close_files()

@@ -1,0 +1,72 @@
+"""Transform jobs through `bte serve`, driven by boto3 as a user drives the service."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, WaiterError
+
+from tests.engine.jobs import job_request, model_request
+
+pytestmark = pytest.mark.docker
+FAST_WAIT = {"Delay": 0.2, "MaxAttempts": 300}
+
+
+def seed_input(s3: Any, bucket: str, lines: int = 20) -> bytes:
+    body = b"".join(b"%d,%d\n" % (i, i * i) for i in range(lines))
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="in/data.csv", Body=body)
+    return body
+
+
+def start_job(sagemaker: Any, s3: Any, image: str, name: str, env: dict[str, str] | None = None,
+              bucket: str = "jobs", **overrides: Any) -> bytes:
+    body = seed_input(s3, bucket)
+    sagemaker.create_model(**model_request(f"{name}-model", image, env))
+    request = job_request(name, f"s3://{bucket}/in/", f"s3://{bucket}/out/", ModelName=f"{name}-model", **overrides)
+    arn = sagemaker.create_transform_job(**request)["TransformJobArn"]
+    assert arn == f"arn:aws:sagemaker:us-east-1:000000000000:transform-job/{name.lower()}"
+    return body
+
+
+def test_a_job_runs_in_the_background_and_the_waiter_returns_on_completed(sagemaker, s3, sample_image):
+    body = start_job(sagemaker, s3, sample_image("echo"), "Echo-Job", {"ECHO_LATENCY_MS": "300"},
+                     BatchStrategy="SingleRecord", MaxConcurrentTransforms=1)
+
+    during = sagemaker.describe_transform_job(TransformJobName="Echo-Job")
+    assert during["TransformJobStatus"] == "InProgress"
+    assert "TransformEndTime" not in during and "FailureReason" not in during
+
+    sagemaker.get_waiter("transform_job_completed_or_stopped").wait(TransformJobName="Echo-Job", WaiterConfig=FAST_WAIT)
+    done = sagemaker.describe_transform_job(TransformJobName="Echo-Job")
+    assert done["TransformJobStatus"] == "Completed"
+    assert done["CreationTime"] <= done["TransformStartTime"] <= done["TransformEndTime"]
+    assert "FailureReason" not in done
+    assert s3.get_object(Bucket="jobs", Key="out/data.csv.out")["Body"].read() == body
+
+
+def test_the_waiter_raises_on_failed_with_the_failure_reason(sagemaker, s3, sample_image):
+    start_job(sagemaker, s3, sample_image("echo"), "fails", {"ECHO_FAIL_EVERY_N": "1"})
+
+    with pytest.raises(WaiterError) as caught:
+        sagemaker.get_waiter("transform_job_completed_or_stopped").wait(TransformJobName="fails", WaiterConfig=FAST_WAIT)
+    assert "Failed" in str(caught.value)
+    failed = sagemaker.describe_transform_job(TransformJobName="fails")
+    assert failed["TransformJobStatus"] == "Failed"
+    assert failed["FailureReason"].startswith("AlgorithmError: See job logs for more information.")
+    assert "fails on purpose" in failed["FailureReason"]
+    assert "TransformEndTime" in failed
+
+
+def test_a_duplicate_job_name_is_resource_in_use(sagemaker, s3, sample_image):
+    start_job(sagemaker, s3, sample_image("echo"), "twice")
+    request = job_request("twice", "s3://jobs/in/", "s3://jobs/other/", ModelName="twice-model")
+
+    with pytest.raises(sagemaker.exceptions.ResourceInUse) as caught:
+        sagemaker.create_transform_job(**request)
+    assert caught.value.response["Error"]["Message"] == (
+        "Job name must be unique within an AWS account and region, and a job with this name already exists "
+        "(arn:aws:sagemaker:us-east-1:000000000000:transform-job/twice)"
+    )
