@@ -26,6 +26,7 @@ class FileOutcome:
     reason: str | None
     batches: int
     records: int | None  # None where the records were not counted
+    committed: OutputWriter | None = None  # to undo() on stop or settle() at the end
 
 
 class SerialWriter:
@@ -166,7 +167,7 @@ class FileRun:
             except Exception as exc:
                 failure = f"{self.obj.display_name}: writing {self.output_uri} failed: {exc}"
         if failure is None:
-            outcome = FileOutcome(True, self.output_uri, None, self.sent, self.records)
+            outcome = FileOutcome(True, self.output_uri, None, self.sent, self.records, self._writer)
         else:
             try:
                 self._writer.abort()

@@ -38,8 +38,10 @@ class InstanceWork:
         cancelled: threading.Event,
         on_file_done: Callable[[InputObject, FileOutcome], None],
         s3_endpoint_url: str | None = None,
+        run_id: str | None = None,
         instance_gone: Callable[[], str | None] = lambda: None,
     ) -> None:
+        self.run_id = run_id
         self.instance_gone = instance_gone  # "exited with code 1; last log lines: ..." once it died
         self.spec = spec
         self.instance = instance
@@ -109,7 +111,8 @@ class InstanceWork:
         output_uri = storage.output_uri(self.spec.output_path, obj)
         try:
             writer = storage.open_output(
-                output_uri, kms_key_id=self.spec.kms_key_id, s3_endpoint_url=self.s3_endpoint_url
+                output_uri, kms_key_id=self.spec.kms_key_id, s3_endpoint_url=self.s3_endpoint_url,
+                run_id=self.run_id,
             )
         except BteError as exc:
             self.on_file_done(obj, FileOutcome(False, None, f"{obj.display_name}: {exc}", 0, 0))

@@ -84,7 +84,12 @@ class StopInstances:
 
 @dataclass(frozen=True)
 class DiscardOutputs:
-    pass
+    """Take back every output this run committed, putting back what each replaced."""
+
+
+@dataclass(frozen=True)
+class KeepOutputs:
+    """The run's committed outputs stay: drop the copies kept of what they replaced."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ class SetStatus:
     failure_reason: str | None = None
 
 
-Instruction = StartInstances | RunFiles | CancelWork | StopInstances | DiscardOutputs | SetStatus
+Instruction = StartInstances | RunFiles | CancelWork | StopInstances | DiscardOutputs | KeepOutputs | SetStatus
 
 
 @dataclass
@@ -160,6 +165,6 @@ class JobLifecycle:
             reason = self.failures[0]
             if len(self.failures) > 1:
                 reason += f" (and {len(self.failures) - 1} more failure(s); see the job log)"
-            return [SetStatus("Failed", reason)]
+            return [KeepOutputs(), SetStatus("Failed", reason)]
         self.status = "Completed"
-        return [SetStatus("Completed")]
+        return [KeepOutputs(), SetStatus("Completed")]

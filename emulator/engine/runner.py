@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from emulator import memory, storage
+from emulator import memory
 from emulator.engine import events as ev
 from emulator.engine import lifecycle as lc
 from emulator.engine.container_client import PING_INTERVAL_S, fetch_execution_parameters, ping_once
@@ -21,7 +21,8 @@ from emulator.engine.instance_work import InstanceWork
 from emulator.plan import Plan, parse_container_parameters, resolve_execution_parameters
 from emulator.runtime import Instance, InstanceSpec, Runtime
 from emulator.spec.errors import BteError
-from emulator.storage import InputObject
+from emulator.storage import InputObject, OutputWriter
+from emulator.store.paths import new_run_id
 
 DEFAULT_PING_TIMEOUT_S = 300.0
 SERVICE_PING_TIMEOUT_S = 1800.0  # the service keeps pinging for about 30 minutes
@@ -37,6 +38,7 @@ class RunOptions:
     ping_timeout_s: float = DEFAULT_PING_TIMEOUT_S
     s3_endpoint_url: str | None = None
     log_tail_lines: int = 8
+    run_id: str = field(default_factory=new_run_id)  # names the run's temporary and kept objects
 
 
 @dataclass
@@ -64,7 +66,7 @@ class JobRunner:
         self._instances: dict[str, Instance] = {}
         self._instances_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
-        self._committed: list[str] = []
+        self._committed: list[OutputWriter] = []
         self._result = RunResult("InProgress", None, None, 0.0)
 
     # -- public ---------------------------------------------------------------------
@@ -104,6 +106,8 @@ class JobRunner:
                     self._spawn(self._stop_everything)
                 case lc.DiscardOutputs():
                     self._discard_outputs()
+                case lc.KeepOutputs():
+                    self._keep_outputs()
                 case lc.SetStatus(status, reason):
                     self._emit_status(status, reason)
 
@@ -187,7 +191,7 @@ class JobRunner:
                 spec=self.spec, instance=name, url=instance.url, files=self.plan.assignments[name],
                 params=self._result.parameters[name], stream=self.stream, cancelled=self._cancelled,
                 on_file_done=lambda obj, outcome: self._file_done(name, obj, outcome),
-                s3_endpoint_url=self.options.s3_endpoint_url,
+                s3_endpoint_url=self.options.s3_endpoint_url, run_id=self.options.run_id,
                 instance_gone=lambda: self._gone(instance),
             ).run()
         except Exception as exc:
@@ -234,7 +238,8 @@ class JobRunner:
 
     def _file_done(self, instance: str, obj: InputObject, outcome: FileOutcome) -> None:
         if outcome.ok and outcome.output:
-            self._committed.append(outcome.output)
+            if outcome.committed is not None:
+                self._committed.append(outcome.committed)
             self._result.outputs[obj.display_name] = outcome.output
         self.stream.emit(
             ev.FileDone(
@@ -274,10 +279,21 @@ class JobRunner:
         self._stimuli.put(lc.InstancesStopped())
 
     def _discard_outputs(self) -> None:
-        """A stopped job stores no output (reference 2.6): remove what this run wrote."""
-        for uri in self._committed:
+        """A stopped job stores no output (reference 2.6): take back what this run committed.
+        Each output it replaced is put back, and a path another run has written since is left
+        alone, so a stop never loses an earlier or another job's result (docs/engine.md)."""
+        for writer in reversed(self._committed):
             try:
-                storage.delete_output(uri, s3_endpoint_url=self.options.s3_endpoint_url)
-            except BteError:
-                pass
+                writer.undo()
+            except BteError as exc:
+                self.stream.emit(ev.InstanceLog(job=self.spec.name, instance="bte", line=f"stop: {exc}"))
+        self._committed.clear()
         self._result.outputs.clear()
+
+    def _keep_outputs(self) -> None:
+        for writer in self._committed:
+            try:
+                writer.settle()
+            except BteError as exc:
+                self.stream.emit(ev.InstanceLog(job=self.spec.name, instance="bte", line=f"end: {exc}"))
+        self._committed.clear()

@@ -9,6 +9,7 @@ in ``sources.py`` and ``naming.py``; backends know nothing about SageMaker.
 
 from __future__ import annotations
 
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,13 +43,20 @@ class OutputWriter(ABC):
     """An output object being written. Nothing is visible at ``uri`` until ``commit()``;
     ``abort()`` (or an exception inside ``with``) leaves nothing behind.
 
+    A commit that replaces an existing object first keeps a copy of it (named with
+    ``run_id``), so that a run that is stopped later can ``undo()`` its commits: each
+    replaced object is put back, each new one removed, and an object that another run has
+    written since is left alone. A run that ends Completed or Failed calls ``settle()``,
+    which drops the kept copy. States: open -> committed -> undone | settled, or open -> aborted.
+
     ``with open_output(uri) as out: out.write(b"...")`` commits on a clean exit and aborts
     when the block raises (KeyboardInterrupt included)."""
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, run_id: str | None = None) -> None:
         self.uri = uri
+        self.run_id = run_id or secrets.token_hex(4)
         self.bytes_written = 0
-        self.state = "open"  # "open" -> "committed" | "aborted"
+        self.state = "open"  # "open" -> "committed" -> "undone" | "settled"; "open" -> "aborted"
 
     def write(self, data: bytes) -> None:
         if self.state != "open":
@@ -75,6 +83,21 @@ class OutputWriter(ABC):
         self.state = "aborted"
         self._abort()
 
+    def undo(self) -> None:
+        """Take a commit back: put back what it replaced, or remove what it created, but only
+        while the object at ``uri`` is still this commit's. A no-op unless committed."""
+        if self.state != "committed":
+            return
+        self.state = "undone"
+        self._undo()
+
+    def settle(self) -> None:
+        """Keep the commit for good: drop the copy of what it replaced. A no-op unless committed."""
+        if self.state != "committed":
+            return
+        self.state = "settled"
+        self._settle()
+
     def __enter__(self) -> OutputWriter:
         return self
 
@@ -98,6 +121,12 @@ class OutputWriter(ABC):
 
     @abstractmethod
     def _abort(self) -> None: ...
+
+    @abstractmethod
+    def _undo(self) -> None: ...
+
+    @abstractmethod
+    def _settle(self) -> None: ...
 
 
 class Storage(ABC):
@@ -125,7 +154,7 @@ class Storage(ABC):
         """Stream the object's raw bytes. Opening errors are raised here, before iteration."""
 
     @abstractmethod
-    def open_write(self, uri: str, kms_key_id: str | None) -> OutputWriter:
+    def open_write(self, uri: str, kms_key_id: str | None, run_id: str | None = None) -> OutputWriter:
         """Start writing an object; see OutputWriter."""
 
     @abstractmethod

@@ -7,12 +7,16 @@ sorted like S3 keys (by code point, which is UTF-8 byte order).
 
 Outputs are written to a hidden temporary file in the destination folder and renamed into
 place on commit, so a reader sees the whole file or none; abort deletes the temporary.
+A commit over an existing file first hard-links it to a hidden kept copy, which ``undo()``
+renames back and ``settle()`` removes (see ``OutputWriter``). Both hidden names carry the
+run id: ``.<name>.<run id>.<random>.bte-partial`` and ``.<name>.<run id>.bte-replaced``.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat as stat_module
 import tempfile
 from collections.abc import Iterator
@@ -25,6 +29,7 @@ from emulator.storage.errors import (
     ObjectMissing,
     OutputWriteFailed,
 )
+from emulator.storage.naming import REPLACED_SUFFIX
 from emulator.storage.uri import file_uri, local_path
 
 PARTIAL_SUFFIX = ".bte-partial"  # temporaries of unfinished outputs; never listed as inputs
@@ -79,7 +84,7 @@ class LocalStorage(Storage):
             self._add(entry.path, found)
 
     def _add(self, path: str, found: list[StoredObject]) -> None:
-        if path.endswith(PARTIAL_SUFFIX):
+        if path.endswith((PARTIAL_SUFFIX, REPLACED_SUFFIX)):
             return
         try:
             st = os.stat(path)
@@ -121,9 +126,9 @@ class LocalStorage(Storage):
             return _read_stream(fh, chunk_size)  # a pipe or device: no size, no offsets
         return LocalReader(fh, chunk_size)
 
-    def open_write(self, uri: str, kms_key_id: str | None) -> OutputWriter:
+    def open_write(self, uri: str, kms_key_id: str | None, run_id: str | None = None) -> OutputWriter:
         # KmsKeyId has no meaning on a local disk; it is accepted and ignored (documented).
-        return LocalOutputWriter(uri)
+        return LocalOutputWriter(uri, run_id)
 
     def delete(self, uri: str) -> None:
         path = local_path(uri)
@@ -205,13 +210,16 @@ FSYNC_OUTPUTS = os.environ.get("BTE_FSYNC_OUTPUTS", "") not in ("", "0", "false"
 
 
 class LocalOutputWriter(OutputWriter):
-    def __init__(self, uri: str) -> None:
-        super().__init__(uri)
+    def __init__(self, uri: str, run_id: str | None = None) -> None:
+        super().__init__(uri, run_id)
         self.path = local_path(uri)
         folder, name = os.path.split(self.path)
+        self._kept_path = os.path.join(folder, f".{name}.{self.run_id}{REPLACED_SUFFIX}")
+        self._kept = False
+        self._identity: tuple[int, int] | None = None
         try:
             os.makedirs(folder, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=PARTIAL_SUFFIX)
+            fd, self._tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.{self.run_id}.", suffix=PARTIAL_SUFFIX)
         except OSError as exc:
             raise OutputWriteFailed(f'Cannot create output "{self.path}": {exc.strerror}.', uri=uri) from exc
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get normal permissions
@@ -228,10 +236,58 @@ class LocalOutputWriter(OutputWriter):
             self._fh.flush()
             if FSYNC_OUTPUTS:
                 os.fsync(self._fh.fileno())
+            st = os.fstat(self._fh.fileno())
+            self._identity = (st.st_dev, st.st_ino)
             self._fh.close()
+            self._keep_existing()
             os.replace(self._tmp, self.path)
         except OSError as exc:
+            self._drop_kept()
             raise OutputWriteFailed(f'Cannot store output "{self.path}": {exc.strerror}.', uri=self.uri) from exc
+
+    def _keep_existing(self) -> None:
+        # A hard link keeps the old file whole at no cost; the rename then only moves the name.
+        try:
+            os.link(self.path, self._kept_path)
+        except FileNotFoundError:
+            return
+        except FileExistsError:
+            os.replace(self.path, self._kept_path)  # only a leftover of this same run can be there
+        except OSError:  # a file system without hard links
+            shutil.copy2(self.path, self._kept_path)
+        self._kept = True
+
+    def _drop_kept(self) -> None:
+        if self._kept:
+            self._kept = False
+            try:
+                os.unlink(self._kept_path)
+            except FileNotFoundError:
+                pass
+
+    def _still_ours(self) -> bool:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        return (st.st_dev, st.st_ino) == self._identity
+
+    def _undo(self) -> None:
+        try:
+            if self._still_ours():
+                if self._kept:
+                    os.replace(self._kept_path, self.path)
+                    self._kept = False
+                else:
+                    os.unlink(self.path)
+            self._drop_kept()  # another run wrote the path since: its file stays
+        except OSError as exc:
+            raise OutputWriteFailed(
+                f'Cannot take back output "{self.path}" of a stopped run: {exc.strerror}.', uri=self.uri
+            ) from exc
+
+    def _settle(self) -> None:
+        self._drop_kept()
 
     def _abort(self) -> None:
         self._fh.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 PARTIAL_SEGMENT = "segment"  # or "literal"
+REPLACED_SUFFIX = ".bte-replaced"  # an output a commit replaced, kept until its run ends; never an input
 
 
 def relative_name(prefix: str, key: str, *, partial_segment: str | None = None) -> str:

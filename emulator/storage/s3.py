@@ -16,6 +16,7 @@ import botocore.exceptions
 
 from emulator.storage.base import OutputWriter, Storage, StoredObject
 from emulator.storage.errors import ManifestError, NoObjectsFound, NoSuchBucket, ObjectMissing, StorageError
+from emulator.storage.naming import REPLACED_SUFFIX
 from emulator.storage.s3_client import BOTO_ERRORS, endpoint_of, s3_client, translate
 from emulator.storage.s3_writer import S3OutputWriter
 from emulator.storage.uri import S3Location, parse_uri
@@ -71,6 +72,8 @@ class S3Storage(Storage):
                     if item["Key"].endswith("/"):
                         markers += 1  # a folder marker, as the console creates; not an input
                         continue
+                    if item["Key"].endswith(REPLACED_SUFFIX):
+                        continue  # a running job's kept copy of an output it replaced
                     found.append(self._object(loc.bucket, item["Key"], int(item["Size"])))
         except botocore.exceptions.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
@@ -169,11 +172,11 @@ class S3Storage(Storage):
         finally:
             body.close()
 
-    def open_write(self, uri: str, kms_key_id: str | None) -> OutputWriter:
+    def open_write(self, uri: str, kms_key_id: str | None, run_id: str | None = None) -> OutputWriter:
         loc = _loc(uri)
         if not loc.key or loc.key.endswith("/"):
             raise StorageError(f'Output URI "{uri}" names no object (it ends in "/").', uri=uri)
-        return S3OutputWriter(self.client, loc.bucket, loc.key, uri, kms_key_id)
+        return S3OutputWriter(self.client, loc.bucket, loc.key, uri, kms_key_id, run_id=run_id)
 
     def delete(self, uri: str) -> None:
         loc = _loc(uri)

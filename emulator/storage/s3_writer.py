@@ -7,6 +7,10 @@ abort (or any failure, the commit's own included) sends AbortMultipartUpload, so
 job leaves neither an object that looks finished nor an open upload. Memory stays at
 about one part per writer whatever the output's size.
 
+Before the object appears, an object already at the key is copied (server-side) to
+``.<name>.<run id>.bte-replaced`` beside it; ``undo()`` copies it back if the key still
+holds this commit's ETag, ``settle()`` deletes the copy (see ``OutputWriter``).
+
 A process killed outright (SIGKILL, power loss) cannot abort; S3's lifecycle rule
 AbortIncompleteMultipartUpload cleans those up (docs/storage.md), as on the service.
 """
@@ -15,8 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import botocore.exceptions
+
 from emulator.storage.base import OutputWriter
 from emulator.storage.errors import OutputWriteFailed, StorageError
+from emulator.storage.naming import REPLACED_SUFFIX
 from emulator.storage.s3_client import BOTO_ERRORS, translate
 
 PART_SIZE = 8 << 20  # S3's minimum part size is 5 MiB (all parts but the last)
@@ -33,8 +40,9 @@ class S3OutputWriter(OutputWriter):
         kms_key_id: str | None = None,
         *,
         part_size: int = PART_SIZE,
+        run_id: str | None = None,
     ) -> None:
-        super().__init__(uri)
+        super().__init__(uri, run_id)
         if part_size < MIN_PART_SIZE:
             raise ValueError(f"part_size {part_size} is below S3's minimum of {MIN_PART_SIZE}")
         self.client = client
@@ -45,6 +53,10 @@ class S3OutputWriter(OutputWriter):
         self.upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
         self._buffer = bytearray()
+        folder, _, name = key.rpartition("/")
+        self._kept_key = f"{folder}/" * bool(folder) + f".{name}.{self.run_id}{REPLACED_SUFFIX}"
+        self._kept = False
+        self._etag: str | None = None
 
     @property
     def _sse(self) -> dict[str, str]:
@@ -107,24 +119,68 @@ class S3OutputWriter(OutputWriter):
 
     def _commit(self) -> None:
         try:
+            self._keep_existing()
             if self.upload_id is None:
-                self.client.put_object(Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer), **self._sse)
+                resp = self.client.put_object(Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer), **self._sse)
                 self._buffer.clear()
+                self._etag = resp.get("ETag")
                 return
         except BOTO_ERRORS as exc:
+            self._drop_kept()
             raise self._fail(exc, "storing") from exc
         if self._buffer:
             self._upload_part(bytes(self._buffer))  # the last part may be smaller than 5 MiB
             self._buffer.clear()
         try:
-            self.client.complete_multipart_upload(
+            resp = self.client.complete_multipart_upload(
                 Bucket=self.bucket,
                 Key=self.key,
                 UploadId=self.upload_id,
                 MultipartUpload={"Parts": self._parts},
             )
+            self._etag = resp.get("ETag")
         except BOTO_ERRORS as exc:
+            self._drop_kept()
             raise self._fail(exc, "completing the multipart upload of") from exc
+
+    def _head_etag(self, key: str) -> str | None:
+        try:
+            return str(self.client.head_object(Bucket=self.bucket, Key=key)["ETag"])
+        except botocore.exceptions.ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+
+    def _keep_existing(self) -> None:
+        if self._head_etag(self.key) is None:
+            return
+        # client.copy is s3transfer's managed copy: multipart for objects over 5 GiB.
+        self.client.copy({"Bucket": self.bucket, "Key": self.key}, self.bucket, self._kept_key, ExtraArgs=self._sse or None)
+        self._kept = True
+
+    def _drop_kept(self) -> None:
+        if self._kept:
+            self._kept = False
+            self.client.delete_object(Bucket=self.bucket, Key=self._kept_key)
+
+    def _undo(self) -> None:
+        try:
+            if self._etag is not None and self._head_etag(self.key) == self._etag:
+                if self._kept:
+                    self.client.copy(
+                        {"Bucket": self.bucket, "Key": self._kept_key}, self.bucket, self.key, ExtraArgs=self._sse or None
+                    )
+                else:
+                    self.client.delete_object(Bucket=self.bucket, Key=self.key)
+            self._drop_kept()  # another run wrote the key since: its object stays
+        except BOTO_ERRORS as exc:
+            raise self._fail(exc, "taking back the output of a stopped run at") from exc
+
+    def _settle(self) -> None:
+        try:
+            self._drop_kept()
+        except BOTO_ERRORS as exc:
+            raise self._fail(exc, "removing the kept copy of what was replaced at") from exc
 
     def _abort(self) -> None:
         self._buffer.clear()

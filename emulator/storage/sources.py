@@ -88,12 +88,15 @@ def output_uri(output_path: str, obj: InputObject | str) -> str:
     return naming.output_uri(output_path, relative)
 
 
-def open_output(uri: str, *, kms_key_id: str | None = None, s3_endpoint_url: str | None = None) -> OutputWriter:
+def open_output(
+    uri: str, *, kms_key_id: str | None = None, s3_endpoint_url: str | None = None, run_id: str | None = None
+) -> OutputWriter:
     """Start an output; nothing appears at ``uri`` before ``commit()`` (or a clean ``with`` exit).
+    ``run_id`` names the run's temporary objects (a random one when not given).
 
     ``kms_key_id`` becomes ``ServerSideEncryption="aws:kms", SSEKMSKeyId=...`` on S3 and is
     ignored for local files."""
-    return storage_for(uri, s3_endpoint_url).open_write(uri, kms_key_id)
+    return storage_for(uri, s3_endpoint_url).open_write(uri, kms_key_id, run_id)
 
 
 def delete_output(uri: str, *, s3_endpoint_url: str | None = None) -> None:

@@ -17,7 +17,7 @@ def test_all_files_ok_completes_after_instances_stop():
     assert job.handle(lc.InstanceIdle("j-1")) == []
     assert job.handle(lc.InstanceIdle("j-2")) == [lc.StopInstances()]
     assert job.status == "InProgress"
-    assert job.handle(lc.InstancesStopped()) == [lc.SetStatus("Completed")]
+    assert job.handle(lc.InstancesStopped()) == [lc.KeepOutputs(), lc.SetStatus("Completed")]
 
 
 def test_a_failed_file_lets_the_others_finish_then_fails_the_job():
@@ -26,7 +26,7 @@ def test_a_failed_file_lets_the_others_finish_then_fails_the_job():
     assert job.handle(lc.FileFinished("j-1", "a.csv", ok=False, reason="a.csv: mini-batch 2 failed")) == []
     job.handle(lc.FileFinished("j-1", "b.csv", ok=True))
     assert job.handle(lc.InstanceIdle("j-1")) == [lc.CancelWork(), lc.StopInstances()]
-    assert job.handle(lc.InstancesStopped()) == [lc.SetStatus("Failed", "a.csv: mini-batch 2 failed")]
+    assert job.handle(lc.InstancesStopped()) == [lc.KeepOutputs(), lc.SetStatus("Failed", "a.csv: mini-batch 2 failed")]
 
 
 def test_never_healthy_instance_fails_the_job_and_stops_everything():
@@ -35,7 +35,7 @@ def test_never_healthy_instance_fails_the_job_and_stops_everything():
     assert job.handle(lc.InstanceFailed("j-1", "ping failed")) == [lc.CancelWork(), lc.StopInstances()]
     # a late stimulus from the healthy instance changes nothing
     assert job.handle(lc.InstanceIdle("j-2")) == []
-    assert job.handle(lc.InstancesStopped()) == [lc.SetStatus("Failed", "ping failed")]
+    assert job.handle(lc.InstancesStopped()) == [lc.KeepOutputs(), lc.SetStatus("Failed", "ping failed")]
 
 
 def test_stop_goes_through_stopping_to_stopped_and_discards_outputs():
@@ -70,5 +70,6 @@ def test_failure_reason_names_the_first_failure_and_counts_the_rest():
     job.handle(lc.FileFinished("j-1", "a.csv", ok=False, reason="a.csv: bad"))
     job.handle(lc.FileFinished("j-1", "b.csv", ok=False, reason="b.csv: bad"))
     job.handle(lc.InstanceIdle("j-1"))
-    [status] = job.handle(lc.InstancesStopped())
+    [keep, status] = job.handle(lc.InstancesStopped())
+    assert keep == lc.KeepOutputs()
     assert status == lc.SetStatus("Failed", "a.csv: bad (and 1 more failure(s); see the job log)")
