@@ -35,6 +35,22 @@ def build_parser() -> argparse.ArgumentParser:
     plan = verbs.add_parser("plan", help="show what a job would do, without starting a container")
     _job_args(plan)
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.add_argument("--sample", type=int, metavar="N",
+                      help="read only the first N mini-batches of each input (a quick look; counts are lower bounds)")
+    plan.add_argument("--batches", action="store_true", help="with --json: list every mini-batch's byte range")
+    plan.add_argument("--container-parameters", metavar="JSON",
+                      help="what the container's /execution-parameters answers, to see the mini-batches under it too")
+    plan.add_argument("--sample-answer", metavar="TEXT",
+                      help="the model's answer for one record, to show DataProcessing's output line")
+    plan.add_argument("--no-scan", action="store_true", help="do not read the inputs (list them only)")
+
+    split = verbs.add_parser("split", help="split a CSV file into parts that each start with its header row")
+    split.add_argument("file")
+    size = split.add_mutually_exclusive_group(required=True)
+    size.add_argument("--parts", type=int, metavar="N", help="this many parts, of about equal size")
+    size.add_argument("--max-mb", type=float, metavar="MB", help="parts of at most this many MB (2^20 bytes)")
+    split.add_argument("--out", metavar="DIR", help="where to write the parts (default: FILE's stem + '-parts')")
+    split.add_argument("--no-header", action="store_true", help="the file has no header row to repeat")
 
     serve = verbs.add_parser("serve", help="serve the SageMaker API, S3, STS and the jobs' logs on one local endpoint")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -69,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.verb == "plan":
             return _plan(args)
+        if args.verb == "split":
+            return _split(args)
         if args.verb == "image":
             return _image(args, parser)
         if args.verb == "cleanup":
@@ -137,47 +155,58 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from emulator.planning import plan_dict, plan_text, survey
+    from emulator.planning.progress import ScanProgress
     from emulator.transform import prepare
 
     prepared = prepare(args.job, **_common(args))
     plan = prepared.plan
+    found = None
+    if not args.no_scan:
+        answer = _json_arg(args.container_parameters, "--container-parameters")
+        with ScanProgress(Console(stderr=True), plan.inputs) as progress:
+            found = survey(plan, s3_endpoint_url=args.s3_endpoint_url, sample_batches=args.sample,
+                           keep_spans=args.batches, container_answer=answer,
+                           sample_answer=None if args.sample_answer is None else args.sample_answer.encode(),
+                           progress=progress.update)
     if args.json:
-        print(json.dumps(plan_as_dict(prepared), indent=2))
-        return 0
-    print(f"Transform job {plan.spec.name}: {len(plan.inputs)} input file(s), runtime {prepared.runtime_name}, "
-          f"model {prepared.source.describe()}")
-    for instance, files in plan.assignments.items():
-        print(f"  {instance}: {', '.join(f.display_name for f in files) or '(idle)'}")
-    print("Environment (job over model; platform last):")
-    for name, var in plan.environment.items():
-        print(f"  {name}={var.value}  [{var.source}]")
-    p = plan.parameters
-    print("Execution parameters (request > container's /execution-parameters > default):")
-    for name, value in (("MaxConcurrentTransforms", p.max_concurrent_transforms),
-                        ("BatchStrategy", p.batch_strategy), ("MaxPayloadInMB", p.max_payload_in_mb)):
-        src = p.sources[name]
-        note = " (the container may still set it at run time)" if src == "default" else ""
-        print(f"  {name}={value}  [{src}]{note}")
-    for w in plan.warnings:
-        print(f"warning: {w.source}: {w.message} Fix: {w.fix}")
+        print(json.dumps(plan_dict(plan, found, runtime=prepared.runtime_name), indent=2))
+    else:
+        print(plan_text(plan, found, runtime=prepared.runtime_name, model=prepared.source.describe()))
     return 0
 
 
-def plan_as_dict(prepared: Any) -> dict[str, Any]:
-    plan = prepared.plan
-    return {
-        "TransformJobName": plan.spec.name,
-        "Runtime": prepared.runtime_name,
-        "Instances": {k: [f.uri for f in v] for k, v in plan.assignments.items()},
-        "Environment": {k: {"Value": v.value, "Source": v.source} for k, v in plan.environment.items()},
-        "ExecutionParameters": {
-            "MaxConcurrentTransforms": plan.parameters.max_concurrent_transforms,
-            "BatchStrategy": plan.parameters.batch_strategy,
-            "MaxPayloadInMB": plan.parameters.max_payload_in_mb,
-            "Sources": dict(plan.parameters.sources),
-        },
-        "Warnings": [{"Code": w.code, "Source": w.source, "Message": w.message, "Fix": w.fix} for w in plan.warnings],
-    }
+def _json_arg(text: str | None, flag: str) -> Any:
+    if text is None:
+        return None
+    from emulator.spec.errors import ValidationException
+
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ValidationException(f"{flag} is not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ValidationException(f"{flag} must be a JSON object, such as '{{\"MaxPayloadInMB\": 1}}'")
+    from emulator.plan import parse_container_parameters
+
+    answer, problems = parse_container_parameters(text)
+    if problems:
+        raise ValidationException(f"{flag}: {'; '.join(problems)}")
+    return answer
+
+
+def _split(args: argparse.Namespace) -> int:
+    from emulator.planning.split import split_file
+
+    max_bytes = None if args.max_mb is None else int(args.max_mb * (1 << 20))
+    written = split_file(args.file, parts=args.parts, max_bytes=max_bytes, out_dir=args.out,
+                         header=not args.no_header)
+    for path in written:
+        print(path)
+    print(f"{len(written)} part(s) written", file=sys.stderr)
+    return 0
 
 
 def _image(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

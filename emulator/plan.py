@@ -189,7 +189,8 @@ def make_plan(
     *,
     heads: Mapping[str, bytes] | None = None,
 ) -> Plan:
-    """Build the plan. ``heads`` maps an input's URI to its first bytes, for the input lint."""
+    """Build the plan. ``heads`` maps an input's URI to its first stored bytes, for the
+    input lint; ``bte plan`` then scans whole inputs (emulator/planning)."""
     from emulator import data
 
     names = instance_names(spec.name, spec.instance_count)
@@ -203,13 +204,14 @@ def make_plan(
         head = (heads or {}).get(obj.uri)
         if head is None:
             continue
-        for w in data.lint_input(
+        for w in data.lint_head(
             head,
+            compression_type=spec.compression_type,
             source=obj.display_name,
             split_type=spec.split_type,
             content_type=spec.content_type,
             max_payload_bytes=params.max_payload_bytes,
-            total_size=obj.size,
+            stored_size=obj.size,
         ):
             warnings.append(PlanWarning(w.code, w.source, w.message, w.fix))
     if "DataCaptureConfig" in spec.request:

@@ -10,6 +10,7 @@ here (bte's extension); the SageMaker-compatible API refuses them as the service
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -24,7 +25,9 @@ from emulator.engine import events as ev
 from emulator.engine.errors import ModelSourceError
 from emulator.engine.model_source import ModelSource, resolve_model_source
 from emulator.engine.runner import JobRunner, RunOptions, RunResult
-from emulator.plan import Plan, make_plan
+from emulator.plan import Plan, PlanWarning, make_plan
+from emulator.planning import checks
+from emulator.planning.survey import output_warnings
 
 LINT_HEAD_BYTES = 64 * 1024
 LINT_MAX_FILES = 50
@@ -137,6 +140,9 @@ def prepare(
     storage.check_output_path(spec.output_path, s3_endpoint_url=s3_endpoint_url)
     heads = {obj.uri: _head(obj, s3_endpoint_url) for obj in inputs[:LINT_MAX_FILES]}
     plan = make_plan(spec, source.environment, inputs, heads=heads)
+    plan = dataclasses.replace(plan, warnings=plan.warnings + tuple(
+        PlanWarning(w.code, w.source, w.message, w.fix)
+        for w in output_warnings(plan, s3_endpoint_url) + checks.data_processing(spec)[1]))
     return PreparedJob(spec, model_spec, source, plan, runtime_name)
 
 

@@ -9,7 +9,8 @@ where the service is silent.
 - ``OrderedAssembler``: AssembleWith, restoring input order with a bound on held responses
 - ``DataProcessing``: InputFilter, JoinSource, OutputFilter for CSV / JSON / JSON Lines
 - ``gunzip``: CompressionType Gzip, streamed
-- ``lint_input`` / ``lint_job``: warnings with a one-line fix, for the plan
+- ``lint_head`` / ``lint_input`` / ``lint_job``: warnings with a one-line fix, for the plan
+  (``text_lint.TextLint`` gives the text warnings over a whole object, streamed)
 """
 
 from emulator.data.assembly import ASSEMBLE_WITH, OrderedAssembler, assemble_piece
@@ -37,7 +38,7 @@ from emulator.data.errors import (
 )
 from emulator.data.framing import recordio_encode, tfrecord_encode
 from emulator.data.jsonpath import SLICE_END_INCLUSIVE, JsonPath, parse_json_path
-from emulator.data.lint import InputWarning, lint_input, lint_job
+from emulator.data.lint import InputWarning, lint_head, lint_input, lint_job
 from emulator.data.processing import DataProcessing, data_format
 from emulator.data.records import LINE_SEPARATOR, SPLIT_TYPES, Record, iter_records
 
@@ -47,6 +48,6 @@ __all__ = [
     "DataProcessingError", "InputWarning", "JsonPath", "JsonPathIndexOutOfRange", "JsonPathNoMatch",
     "MiniBatch", "OrderedAssembler", "PositionalReader", "Record", "RecordCountMismatch", "RecordTooLarge",
     "UnparsableRecord", "UnsupportedJsonPath", "assemble_piece", "data_format", "gunzip",
-    "iter_minibatches", "iter_records", "lint_input", "lint_job", "max_payload_bytes",
+    "iter_minibatches", "iter_records", "lint_head", "lint_input", "lint_job", "max_payload_bytes",
     "parse_json_path", "recordio_encode", "tfrecord_encode",
 ]

@@ -8,17 +8,17 @@ warning has a stable ``code``, a one-line ``message`` and a one-line ``fix``.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from emulator.data.errors import DataError, RecordTooLarge
-from emulator.data.processing import CSV, JSONLINES, data_format
+from emulator.data.processing import CSV, data_format
 from emulator.data.reader import ChunkReader
 from emulator.data.records import read_records
+from emulator.data.text_lint import GZIP_MAGIC, lint_text
 
-UTF8_BOM = b"\xef\xbb\xbf"
 PAYLOAD_PRODUCT_LIMIT_MB = 100  # MaxConcurrentTransforms x MaxPayloadInMB must not exceed it
-_HEADER_SAMPLE_LINES = 20
 Warn = Callable[[str, str, str], None]
 
 
@@ -36,85 +36,121 @@ class InputWarning:
 
 def lint_input(head: bytes, *, source: str, split_type: str, content_type: str | None,
                max_payload_bytes: int | None, total_size: int | None) -> list[InputWarning]:
-    """Warnings for one object, from its first bytes ``head`` (decompressed) and its size."""
+    """Warnings for one object, from its first bytes ``head`` (decompressed) and its size.
+    The plan's scan (emulator/planning) gives the same warnings over the whole object."""
     out: list[InputWarning] = []
 
     def warn(code: str, message: str, fix: str) -> None:
         out.append(InputWarning(code, source, message, fix))
 
     if total_size == 0 or (total_size is None and not head):
-        warn("EmptyInput", "the object is empty; it yields no mini-batch and an empty output.",
-             "remove it from the input prefix or manifest if it is there by mistake.")
+        out.append(empty_input(source))
         return out
     if split_type == "None":
         if max_payload_bytes is not None and total_size is not None and total_size > max_payload_bytes:
-            warn("ObjectTooLarge",
-                 f"the object is {total_size} bytes but SplitType None sends it whole and "
-                 f"MaxPayloadInMB allows {max_payload_bytes} bytes; the file will fail.",
-                 "set SplitType to Line/RecordIO/TFRecord, or raise MaxPayloadInMB.")
+            out.append(object_too_large(source, total_size, max_payload_bytes))
         return out
-    fmt = data_format(content_type) or (CSV if source.lower().endswith(".csv") else None)
     if split_type == "Line":
-        _lint_text(head, fmt, warn)
+        complete = total_size is not None and len(head) >= total_size
+        out += text_warnings(lint_text(head, text_format(content_type, source), complete=complete), source)
     if max_payload_bytes is not None:
         _lint_sizes(head, source, split_type, max_payload_bytes, total_size, warn)
     return out
 
 
-def _lint_text(head: bytes, fmt: str | None, w: Warn) -> None:
-    if head.startswith(UTF8_BOM):
-        w("Utf8Bom", "the object starts with a UTF-8 byte-order mark; it is sent as part of "
-                     "the first record and may break the container's parser.",
-          "save the file as UTF-8 without BOM.")
-    if b"\r\n" in head:
-        w("CrLf", "lines end with \\r\\n; SplitType Line splits on \\n only, so every record "
-                  "keeps a trailing \\r.",
-          "convert the file to \\n line endings (dos2unix).")
-    lines = head.removeprefix(UTF8_BOM).split(b"\n")
-    if len(lines) > 1:
-        lines.pop()  # the last piece may be cut by the end of the head (or empty)
-    if fmt in (CSV, JSONLINES) and any(not line.strip(b"\r") for line in lines):
-        w("BlankLines", "the object has blank lines; each is a record of its own and is sent "
-                        "to the model as an empty line.",
-          "remove blank lines from the file.")
-    if fmt == CSV:
-        if _has_header(lines):
-            w("CsvHeader", "the first line looks like a CSV header (not numeric while the rows "
-                           "below are); it is record 0 and goes to the model with the first "
-                           "mini-batch only, as on SageMaker.",
-              "remove the header row from the file, or make the model skip it.")
-        if _quoted_newline(head):
-            w("CsvQuotedNewline", "a quoted CSV cell contains a newline; SplitType Line splits "
-                                  "there too, so that row reaches the model in two broken "
-                                  "records, as on SageMaker.",
-              "remove newlines from quoted cells (or replace them with spaces).")
+def lint_head(raw_head: bytes, *, compression_type: str, source: str, split_type: str,
+              content_type: str | None, max_payload_bytes: int | None, stored_size: int) -> list[InputWarning]:
+    """``lint_input`` on an object's first stored bytes, decompressing them first for
+    CompressionType Gzip; a mismatch between the bytes and CompressionType is a warning
+    of its own, and no text check runs on bytes that are still compressed."""
+    found = lint_compression(raw_head, compression_type, source)
+    if found and compression_type == "Gzip":
+        return found  # not gzip: the file fails before any record is read
+    head, total = raw_head, stored_size  # type: tuple[bytes, int | None]
+    if compression_type == "Gzip" and raw_head:
+        head, total = _gunzip_head(raw_head), None
+    return found + lint_input(head, source=source, split_type=split_type, content_type=content_type,
+                              max_payload_bytes=max_payload_bytes, total_size=total)
 
 
-def _is_number(cell: bytes) -> bool:
+def _gunzip_head(raw: bytes) -> bytes:
+    """As much of a gzip stream's start as ``raw`` decompresses to (bounded)."""
     try:
-        float(cell.strip().strip(b'"'))
-        return True
-    except ValueError:
-        return False
+        return zlib.decompressobj(wbits=31).decompress(raw, 4 * len(raw) + (1 << 16))
+    except zlib.error:
+        return b""
 
 
-def _has_header(lines: list[bytes]) -> bool:
-    rows = [line.rstrip(b"\r").split(b",") for line in lines[:_HEADER_SAMPLE_LINES] if line.strip()]
-    if len(rows) < 2:
-        return False
-    first_numeric = all(_is_number(c) for c in rows[0])
-    rest_numeric = all(_is_number(c) for row in rows[1:] for c in row if c.strip())
-    return not first_numeric and rest_numeric
+def text_format(content_type: str | None, source: str) -> str | None:
+    """The format text checks assume: the ContentType's, else CSV for a ``.csv`` name."""
+    return data_format(content_type) or (CSV if source.lower().endswith(".csv") else None)
 
 
-def _quoted_newline(head: bytes) -> bool:
-    """Whether a newline falls inside a quoted cell (RFC 4180 quoting, "" is an escape)."""
-    inside = False
-    for line in head.split(b"\n")[:-1]:  # each of these lines is followed by a newline
-        if inside:
-            return True
-        inside = (inside + line.count(b'"')) % 2 == 1
-    return inside  # the newline after the last complete line is inside quotes
+def object_too_large(source: str, size: int, limit: int) -> InputWarning:
+    return InputWarning("ObjectTooLarge", source,
+                        f"the object is {size} bytes but SplitType None sends it whole and "
+                        f"MaxPayloadInMB allows {limit} bytes; the file will fail.",
+                        "set SplitType to Line/RecordIO/TFRecord, or raise MaxPayloadInMB.")
+
+
+def empty_input(source: str) -> InputWarning:
+    return InputWarning("EmptyInput", source,
+                        "the object is empty; it yields no mini-batch and an empty output.",
+                        "remove it from the input prefix or manifest if it is there by mistake.")
+
+
+TEXT_WARNINGS = {
+    "Utf8Bom": ("the object starts with a UTF-8 byte-order mark; it is sent as part of "
+                "the first record and may break the container's parser.",
+                "save the file as UTF-8 without BOM."),
+    "CrLf": ("lines end with \\r\\n; SplitType Line splits on \\n only, so every record "
+             "keeps a trailing \\r.",
+             "convert the file to \\n line endings (dos2unix)."),
+    "BlankLines": ("the object has blank lines; each is a record of its own and is sent "
+                   "to the model as an empty line.",
+                   "remove blank lines from the file."),
+    "CsvHeader": ("the first line looks like a CSV header (csv.Sniffer: its cells differ in type "
+                  "or length from the rows below); it is record 0 and goes to the model with the "
+                  "first mini-batch only, as on SageMaker.",
+                  "remove the header row from the file (or split it with `bte split FILE --parts N`, "
+                  "which repeats the header in every part), or make the model skip it."),
+    "CsvQuotedNewline": ("a quoted CSV cell contains a newline; SplitType Line splits "
+                         "there too, so that row reaches the model in two broken "
+                         "records, as on SageMaker.",
+                         "remove newlines from quoted cells (or replace them with spaces)."),
+}
+
+
+def text_warnings(codes: list[str], source: str) -> list[InputWarning]:
+    return [InputWarning(code, source, *TEXT_WARNINGS[code]) for code in codes]
+
+
+def lint_compression(raw_head: bytes, compression_type: str, source: str) -> list[InputWarning]:
+    """Whether the stored bytes agree with CompressionType (gzip's magic number, 1f 8b)."""
+    if not raw_head:
+        return []
+    gzip = raw_head.startswith(GZIP_MAGIC)
+    if compression_type == "None" and gzip:
+        return [InputWarning(
+            "GzipDeclaredNone", source,
+            "the object is gzip-compressed but CompressionType is None: the model receives "
+            "compressed bytes, split on whatever newline bytes they happen to hold.",
+            'set TransformInput.CompressionType to "Gzip", or upload the object uncompressed.')]
+    if compression_type == "Gzip" and not gzip:
+        return [InputWarning(
+            "NotGzip", source,
+            "CompressionType is Gzip but the object is not gzip (it does not start with 1f 8b); "
+            "the file will fail.",
+            'set TransformInput.CompressionType to "None", or upload the object gzip-compressed.')]
+    return []
+
+
+def record_too_large(err: RecordTooLarge, *, at_least: bool = False) -> InputWarning:
+    return InputWarning(
+        "RecordTooLarge", err.source,
+        f"record {err.index} at byte offset {err.offset} is {'at least ' if at_least else ''}{err.size} "
+        f"bytes, over the {err.limit}-byte MaxPayloadInMB limit; the file will fail.",
+        "raise MaxPayloadInMB, or split that record.")
 
 
 def _lint_sizes(head: bytes, source: str, split_type: str, limit: int, total_size: int | None,
@@ -127,11 +163,8 @@ def _lint_sizes(head: bytes, source: str, split_type: str, limit: int, total_siz
         # A Line record that runs into the end of the head may go on; framed sizes are exact.
         running_on = (split_type == "Line" and err.offset + err.size >= len(head)
                       and not head.endswith(b"\n"))
-        at_least = "at least " if cut and running_on else ""
-        w("RecordTooLarge",
-          f"record {err.index} at byte offset {err.offset} is {at_least}{err.size} bytes, over "
-          f"the {limit}-byte MaxPayloadInMB limit; the file will fail.",
-          "raise MaxPayloadInMB, or split that record.")
+        found = record_too_large(err, at_least=cut and running_on)
+        w(found.code, found.message, found.fix)
     except DataError as err:
         if not cut:  # a record cut by the end of the head is expected; anything else is real
             w("BadFraming", err.message, f"check that the object is {split_type} data.")
