@@ -88,8 +88,9 @@ def plan_text(plan: Plan, survey: Survey | None, *, runtime: str, model: str) ->
 def _survey_lines(plan: Plan, survey: Survey) -> list[str]:
     lines = []
     if survey.may_change:
+        them = "them" if len(survey.may_change) > 1 else "it"
         lines.append(f"note: {' and '.join(survey.may_change)} not set by the request: the container's "
-                     "/execution-parameters may change them at run time. The mini-batches below use the "
+                     f"/execution-parameters may change {them} at run time. The mini-batches below use the "
                      "defaults; --container-parameters JSON shows them under the container's answer too.")
     if survey.sample_batches is not None:
         lines.append(f"note: --sample {survey.sample_batches}: only the first {survey.sample_batches} "

@@ -57,7 +57,7 @@ def survey(
     and, given ``container_answer`` (what its /execution-parameters would say), under
     those too when they cut differently."""
     spec = plan.spec
-    processing, warnings = checks.data_processing(spec)
+    processing, _ = checks.data_processing(spec)  # its warning is already in plan.warnings
     parameters = [("request, then defaults", plan.parameters)]
     if container_answer:
         answered = resolve_execution_parameters(spec, container_answer)
@@ -73,7 +73,7 @@ def survey(
     job_wide = [InputWarning(w.code, w.source, w.message, w.fix) for w in plan.warnings if w.source not in inputs]
     per_input = [w for obj in plan.inputs for w in first[obj.uri].warnings]
     most = max((s.batches for s in first.values()), default=0)
-    warnings = job_wide + warnings + checks.assembly(spec, most) + per_input
+    warnings = job_wide + checks.assembly(spec, most) + per_input
     preview = None
     if processing is not None and not processing.is_identity and plan.inputs:
         preview = preview_processing(processing, first[plan.inputs[0].uri].first_record, spec.split_type,
