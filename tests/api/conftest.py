@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.api.server import BteServer
+from tests.api.shapes import ShapeWatch
 
 
 @pytest.fixture(autouse=True)
@@ -23,8 +24,18 @@ def server(tmp_path: Path) -> Iterator[BteServer]:
 
 
 @pytest.fixture
-def sagemaker(server: BteServer) -> Any:
-    return server.client("sagemaker")
+def sagemaker(server: BteServer) -> Iterator[Any]:
+    """A SageMaker client whose every answer is checked against botocore's output shape."""
+    watch = ShapeWatch("sagemaker")
+    yield watch.attach(server.client("sagemaker"))
+    assert not watch.problems, "answers that break their output shape:\n" + "\n".join(watch.problems)
+
+
+@pytest.fixture
+def logs(server: BteServer) -> Iterator[Any]:
+    watch = ShapeWatch("logs")
+    yield watch.attach(server.client("logs"))
+    assert not watch.problems, "answers that break their output shape:\n" + "\n".join(watch.problems)
 
 
 @pytest.fixture
