@@ -121,25 +121,37 @@ def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from emulator.progress import ProgressDisplay
+    from emulator.store.recorder import record_run
     from emulator.transform import prepare, run_prepared
 
     console = Console(stderr=True)
     kwargs = _common(args)
     prepared = prepare(args.job, **kwargs)  # validates and plans before anything starts
     _sigterm_as_interrupt()
-    listeners = []
+    listeners: list[Any] = []
     display = None
     if not args.quiet:
         for w in prepared.plan.warnings:
             console.print(f"[yellow]warning[/yellow] {w.source}: {w.message} Fix: {w.fix}", highlight=False)
         display = ProgressDisplay(console, len(prepared.plan.inputs), sum(o.size for o in prepared.plan.inputs))
         listeners.append(display)
-    run_kwargs = dict(s3_endpoint_url=args.s3_endpoint_url, ping_timeout_s=args.ping_timeout, listeners=listeners)
-    if display:
-        with display:
+    recorder, warning = record_run(prepared.spec.request, prepared.model.request if prepared.model else None)
+    if warning and not args.quiet:
+        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
+    if recorder:
+        listeners.insert(0, recorder)
+    run_kwargs = dict(s3_endpoint_url=args.s3_endpoint_url, ping_timeout_s=args.ping_timeout, listeners=listeners,
+                      run_id=recorder.run_id if recorder else None)
+    try:
+        if display:
+            with display:
+                result = run_prepared(prepared, **run_kwargs)
+        else:
             result = run_prepared(prepared, **run_kwargs)
-    else:
-        result = run_prepared(prepared, **run_kwargs)
+    finally:
+        if recorder:
+            recorder.close()
+            recorder.store.close()
     if args.json:
         print(json.dumps(result.describe(), indent=2, default=_json_default))
     else:

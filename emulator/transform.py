@@ -192,8 +192,12 @@ def run_prepared(
     runtime_options: Mapping[str, Any] | None = None,
     on_runner: Callable[[JobRunner], None] | None = None,
     creation_time: dt.datetime | None = None,
+    run_id: str | None = None,
 ) -> TransformJobResult:
-    """Run a job that :func:`prepare` validated and planned."""
+    """Run a job that :func:`prepare` validated and planned.
+
+    ``run_id`` (default: a new one) names the run in the job store and its temporary objects.
+    """
     creation_time = creation_time or dt.datetime.now(dt.timezone.utc)
     stream = ev.EventStream(prepared.spec.name)
     log = ev.EventLog()
@@ -201,6 +205,8 @@ def run_prepared(
     for listener in listeners:
         stream.subscribe(listener)
     options = RunOptions(s3_endpoint_url=s3_endpoint_url)
+    if run_id is not None:
+        options.run_id = run_id
     if ping_timeout_s is not None:
         options.ping_timeout_s = ping_timeout_s
     rt = runtimes.get_runtime(prepared.runtime_name, **dict(runtime_options or {}))

@@ -118,11 +118,11 @@ class JobManager:
                 run_prepared(
                     prepared, s3_endpoint_url=self.settings.jobs_s3_endpoint(),
                     listeners=[recorder, self._pid_listener(run_id)],
-                    on_runner=lambda runner: self._attach(run_id, runner), creation_time=creation,
+                    on_runner=lambda runner: self._attach(run_id, runner), creation_time=creation, run_id=run_id,
                 )
         except Exception as exc:  # the run must end in the store whatever happened
-            self.store.update_run(run_id, status="Failed", end_time=time.time(),
-                                  failure_reason=f"InternalServerError: bte: {exc.__class__.__name__}: {exc}")
+            reason = f"InternalServerError: bte: {exc.__class__.__name__}: {exc}"
+            recorder(ev.JobStateChanged(job=name, status="Failed", failure_reason=reason))
         finally:
             recorder.close()
             with self._lock:

@@ -17,14 +17,18 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import sqlite3
 import threading
+import time
 from typing import IO, Any
 
 from emulator.engine import events as ev
 from emulator.store.db import Store
-from emulator.store.paths import run_dir
+from emulator.store.paths import new_run_id, run_dir
 
 TERMINAL = ("Completed", "Failed", "Stopped")
+UNFINISHED_REASON = "InternalServerError: bte: the run ended before the job reached an end state; see bte's own error"
 EVENTS_FILE = "events.jsonl"
 
 
@@ -45,6 +49,7 @@ class RunRecorder:
         self._instance_stream: dict[str, str] = {}  # instance name -> container log stream name
         self._first_instance: str | None = None
         self._started = False
+        self._ended = False
         self._lock = threading.Lock()
 
     def __call__(self, event: ev.Event) -> None:
@@ -60,6 +65,7 @@ class RunRecorder:
                 changes: dict[str, Any] = {"status": status, "failure_reason": reason}
                 if status in TERMINAL:
                     changes["end_time"] = event.time
+                    self._ended = True
                 self.store.update_run(self.run_id, **changes)
                 self._events.flush()
             case ev.InstanceStarted(instance=instance):
@@ -100,5 +106,25 @@ class RunRecorder:
                 out.close()
 
     def close(self) -> None:
+        """Close the run's files; a run that never reached an end state is ended as Failed
+        (whatever stopped it raised past the engine: the store must not show it running)."""
         with self._lock:
             self.close_files()
+            if not self._ended:
+                self._ended = True
+                self.store.update_run(self.run_id, status="Failed", end_time=time.time(),
+                                      failure_reason=UNFINISHED_REASON)
+
+
+def record_run(
+    request: dict[str, Any], model: dict[str, Any] | None, *, state: str | os.PathLike[str] | None = None,
+) -> tuple[RunRecorder | None, str | None]:
+    """A new run of ``bte run`` in the store: (its recorder, a warning). The recorder is None,
+    and the warning says why, when the store cannot be written: the job runs anyway."""
+    try:
+        store = Store(state)
+        run_id = new_run_id()
+        store.add_run(run_id, request, model=model, origin="run", creation_time=time.time())
+        return RunRecorder(store, run_id, request["TransformJobName"]), None
+    except (OSError, sqlite3.Error) as exc:
+        return None, f"this run is not recorded in the job store ({exc}); set BTE_STATE_DIR to a writable folder"

@@ -10,11 +10,6 @@ from tests.api.server import BteServer
 from tests.api.shapes import ShapeWatch
 
 
-@pytest.fixture(autouse=True)
-def _state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BTE_STATE_DIR", str(tmp_path / "state"))
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[BteServer]:
     """A `bte serve` for one test (its own state directory)."""
