@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the DescribeTransformJob-shaped result as JSON")
     run.add_argument("--ping-timeout", type=float, help="seconds to wait for /ping (default 300; the service: ~1800)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress display or container logs")
+    run.add_argument("--timings", action="store_true", help="print where the run's time went, phase by phase")
 
     plan = verbs.add_parser("plan", help="show what a job would do, without starting a container")
     _job_args(plan)
@@ -122,13 +123,17 @@ def _run(args: argparse.Namespace) -> int:
 
     from emulator.progress import ProgressDisplay
     from emulator.store.recorder import record_run
+    from emulator.timings import Timings
     from emulator.transform import prepare, run_prepared
 
     console = Console(stderr=True)
     kwargs = _common(args)
+    timings = Timings()
+    timings.mark("request read")
     prepared = prepare(args.job, **kwargs)  # validates and plans before anything starts
+    timings.mark("planned")
     _sigterm_as_interrupt()
-    listeners: list[Any] = []
+    listeners: list[Any] = [timings]
     display = None
     if not args.quiet:
         for w in prepared.plan.warnings:
@@ -159,11 +164,14 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{source} -> {output}")
     if result.status == "Completed":
         console.print(f"Transform job {result.spec.name}: [green]Completed[/green]")
-        return 0
-    console.print(f"Transform job {result.spec.name}: [red]{result.status}[/red]", highlight=False)
-    if result.failure_reason:
-        print(f"FailureReason: {result.failure_reason}", file=sys.stderr)
-    return 1
+    else:
+        console.print(f"Transform job {result.spec.name}: [red]{result.status}[/red]", highlight=False)
+        if result.failure_reason:
+            print(f"FailureReason: {result.failure_reason}", file=sys.stderr)
+    if args.timings:
+        timings.mark("reported")
+        print(f"Timings of {result.spec.name}:\n{timings.render()}", file=sys.stderr)
+    return 0 if result.status == "Completed" else 1
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -257,5 +265,32 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+def entry() -> None:
+    """The ``bte`` command: ``main``, then a quick exit.
+
+    Tearing the interpreter down (freeing every module and object one by one) took about
+    half a second after a job had ended, which is most of a small job's overhead. The exit
+    handlers still run (they remove any container left running), and the output streams are
+    flushed; only the teardown is skipped."""
+    import atexit
+    import os
+
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse's --help / errors
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
+    except KeyboardInterrupt:
+        code = 130
+    atexit._run_exitfuncs()  # the same handlers a normal exit runs (CPython's own hook)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

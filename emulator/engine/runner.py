@@ -15,7 +15,7 @@ from typing import Any, Callable
 from emulator import memory
 from emulator.engine import events as ev
 from emulator.engine import lifecycle as lc
-from emulator.engine.container_client import PING_INTERVAL_S, fetch_execution_parameters, ping_once
+from emulator.engine.container_client import fetch_execution_parameters, ping_interval, ping_once
 from emulator.engine.file_run import FileOutcome
 from emulator.engine.instance_work import InstanceWork
 from emulator.plan import Plan, parse_container_parameters, resolve_execution_parameters
@@ -221,7 +221,7 @@ class JobRunner:
                     f"(raise the start timeout with --ping-timeout; the service waits about 30 minutes). "
                     f"Last log lines: {self._tail(instance)}"
                 )
-            time.sleep(PING_INTERVAL_S)
+            time.sleep(ping_interval(time.time() - started))
         return None
 
     def _gone(self, instance: Instance) -> str | None:
@@ -262,12 +262,12 @@ class JobRunner:
             # Stop what is running first, so a worker blocked on a request gets its answer.
             with self._instances_lock:
                 pending = [(n, i) for n, i in self._instances.items() if n not in stopped]
-            for name, instance in pending:
-                stopped.add(name)
-                try:
-                    instance.stop()
-                except BteError as exc:
-                    self.stream.emit(ev.InstanceLog(job=self.spec.name, instance=name, line=f"stop failed: {exc}"))
+            stopped.update(name for name, _ in pending)
+            stoppers = [threading.Thread(target=self._stop_one, args=pair, daemon=True) for pair in pending]
+            for t in stoppers:  # in parallel: each stop waits on its own engine call
+                t.start()
+            for t in stoppers:
+                t.join()
             alive = [t for t in list(self._threads) if t is not current and t.is_alive()]
             if not alive:
                 with self._instances_lock:
@@ -277,6 +277,12 @@ class JobRunner:
             for t in alive:
                 t.join(timeout=0.5)
         self._stimuli.put(lc.InstancesStopped())
+
+    def _stop_one(self, name: str, instance: Instance) -> None:
+        try:
+            instance.stop()
+        except BteError as exc:
+            self.stream.emit(ev.InstanceLog(job=self.spec.name, instance=name, line=f"stop failed: {exc}"))
 
     def _discard_outputs(self) -> None:
         """A stopped job stores no output (reference 2.6): take back what this run committed.

@@ -67,16 +67,18 @@ class ProcessInstance:
         return self._tail.last(n)
 
     def stop(self) -> None:
-        """SIGTERM the process group, wait ``stop_timeout`` s, then SIGKILL it; idempotent."""
+        """SIGKILL the process group (after SIGTERM and ``stop_timeout`` s, when that is > 0);
+        idempotent. The log pipe is read to its end before this returns."""
         with self._lock:
             if self._stopped:
                 return
             self._stopped = True
-            _signal_group(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(self._stop_timeout)
-            except subprocess.TimeoutExpired:
-                pass
+            if self._stop_timeout > 0:
+                _signal_group(self.process.pid, signal.SIGTERM)
+                try:
+                    self.process.wait(self._stop_timeout)
+                except subprocess.TimeoutExpired:
+                    pass
             # Kill the group even if the leader exited: its children may not have.
             _signal_group(self.process.pid, signal.SIGKILL)
             self.process.wait()
@@ -135,7 +137,7 @@ class ProcessRuntime:
 
     name = "process"
 
-    def __init__(self, command: Sequence[str] | None = None, stop_timeout: float = 5.0, log_capacity: int = 200) -> None:
+    def __init__(self, command: Sequence[str] | None = None, stop_timeout: float = 0.0, log_capacity: int = 200) -> None:
         self.command = list(command) if command is not None else default_command()
         self.stop_timeout = stop_timeout
         self.log_capacity = log_capacity

@@ -6,12 +6,19 @@ from collections.abc import Callable
 
 from emulator.storage.base import Storage
 from emulator.storage.local import LocalStorage
-from emulator.storage.s3 import S3Storage
 from emulator.storage.uri import scheme_of
+
+
+def _s3(endpoint: str | None) -> Storage:
+    # boto3 takes about half a second to import: a job on local folders never pays for it.
+    from emulator.storage.s3 import S3Storage
+
+    return S3Storage(endpoint)
+
 
 BACKENDS: dict[str, Callable[[str | None], Storage]] = {
     "file": lambda _endpoint: LocalStorage(),
-    "s3": lambda endpoint: S3Storage(endpoint),
+    "s3": _s3,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import subprocess
 import sys
 import textwrap
@@ -140,6 +141,22 @@ def test_stop_removes_the_container_and_is_idempotent(host_runtime, plain_http_i
     assert instance.exit_code() == 0  # plain-http exits cleanly on SIGTERM
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{instance.url}/ping", timeout=2)
+
+
+def test_default_stop_kills_at_once_after_reading_the_log_to_its_end(
+    docker_client, plain_http_image, job_name
+) -> None:
+    # Outputs are committed before bte stops an instance: no grace period to wait out.
+    runtime = DockerRuntime(client=docker_client, network="host")
+    instance = runtime.start(spec(job_name, plain_http_image))
+    wait_ready(instance)
+    requests.post(f"{instance.url}/invocations", data=b"last words", timeout=5)
+    started = time.monotonic()
+    instance.stop()
+    assert time.monotonic() - started < 2.0
+    assert instance.exit_code() == 137  # SIGKILL
+    assert instance.log_tail(1) == ["plain-http: POST /invocations 200"]
+    assert docker_client.containers.list(all=True, filters={"label": f"{JOB_LABEL}={job_name}"}) == []
 
 
 def test_missing_image_is_a_clear_error_and_never_a_pull(host_runtime, job_name, docker_client) -> None:

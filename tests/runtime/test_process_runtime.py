@@ -64,10 +64,12 @@ def running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def test_stop_kills_the_whole_process_group(job_name, model_dir) -> None:
+@pytest.mark.parametrize(("stop_timeout", "exit_code"), [(0.0, -9), (5.0, 0)])
+def test_stop_kills_the_whole_process_group(job_name, model_dir, stop_timeout, exit_code) -> None:
     # The server forks a child that would outlive a plain kill of the server's own pid.
+    # By default it is killed at once (no grace period); with stop_timeout it gets SIGTERM first.
     shell = f'sleep 300 & echo "child $!"; exec {sys.executable} {PLAIN_HTTP_DIR / "serve.py"} serve'
-    instance = ProcessRuntime(command=["sh", "-c", shell]).start(spec(job_name, model_dir))
+    instance = ProcessRuntime(command=["sh", "-c", shell], stop_timeout=stop_timeout).start(spec(job_name, model_dir))
     wait_ready(instance)
     child = int(next(line for line in instance.log_tail() if line.startswith("child ")).split()[1])
     assert running(child)
@@ -76,7 +78,7 @@ def test_stop_kills_the_whole_process_group(job_name, model_dir) -> None:
     instance.stop()
     assert time.monotonic() - started < 5
     assert not running(child)
-    assert instance.exit_code() == 0  # serve.py exits cleanly on SIGTERM
+    assert instance.exit_code() == exit_code  # serve.py exits cleanly on SIGTERM
 
 
 def test_process_that_exits_at_once_reports_exit_code_and_logs(job_name, model_dir) -> None:
