@@ -87,7 +87,8 @@ class SageMakerApi:
             self.store.add_tags(arn, [(t["Key"], t["Value"]) for t in tags])
         return {"ModelArn": arn}
 
-    def _model(self, name: str) -> specs.ModelSpec:
+    def describe_model(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["ModelName"]
         record = self.store.model(name)
         if record is None:
             raise validation(f'Could not find model "{self.model_arn(name)}".')
@@ -95,14 +96,7 @@ class SageMakerApi:
         if key not in self._models:
             self._models = {} if len(self._models) > CACHE_SIZE else self._models
             self._models[key] = specs.parse_model(record.request, allow_local_uris=True)
-        return self._models[key]
-
-    def describe_model(self, params: dict[str, Any]) -> dict[str, Any]:
-        name = params["ModelName"]
-        model = self._model(name)
-        record = self.store.model(name)
-        assert record is not None
-        return specs.describe_model(model, arn=self.model_arn(name), creation_time=_utc(record.creation_time))
+        return specs.describe_model(self._models[key], arn=self.model_arn(name), creation_time=_utc(record.creation_time))
 
     def list_models(self, params: dict[str, Any]) -> dict[str, Any]:
         page = self._page(list_models, params)

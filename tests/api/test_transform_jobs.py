@@ -70,3 +70,21 @@ def test_a_duplicate_job_name_is_resource_in_use(sagemaker, s3, sample_image):
         "Job name must be unique within an AWS account and region, and a job with this name already exists "
         "(arn:aws:sagemaker:us-east-1:000000000000:transform-job/twice)"
     )
+
+
+def test_with_s3_endpoint_url_jobs_read_and_write_that_s3(tmp_path, s3_server, s3_bucket, sample_image):
+    from tests.api.server import BteServer
+
+    external = s3_server.client()
+    external.put_object(Bucket=s3_bucket, Key="in/x.csv", Body=b"7\n8\n")
+    server = BteServer(tmp_path / "state", "--s3-endpoint-url", s3_server.endpoint_url).start()
+    try:
+        sagemaker = server.client("sagemaker")
+        sagemaker.create_model(**model_request("ext", sample_image("echo")))
+        sagemaker.create_transform_job(**job_request(
+            "external-s3", f"s3://{s3_bucket}/in/", f"s3://{s3_bucket}/out/", ModelName="ext"))
+        sagemaker.get_waiter("transform_job_completed_or_stopped").wait(TransformJobName="external-s3", WaiterConfig=FAST_WAIT)
+        assert external.get_object(Bucket=s3_bucket, Key="out/x.csv.out")["Body"].read() == b"7\n8\n"
+        assert server.client("s3").list_buckets()["Buckets"] == []  # the server's own S3 was not used
+    finally:
+        server.stop()
