@@ -9,10 +9,26 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from pathlib import Path
 
 from emulator.api.settings import ServerSettings
 
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bte", "AWS_SECRET_ACCESS_KEY": "bte"}
+SDK_CONFIG = "sagemaker-config.yaml"
+# The SageMaker Python SDK names its default bucket after the account it asks STS for, and
+# it asks STS at a fixed https:// URL that no endpoint setting changes. Naming the bucket in
+# the SDK's own config file (SAGEMAKER_USER_CONFIG_OVERRIDE) spares that call.
+_SDK_CONFIG_TEXT = """\
+# Written by bte serve. Point the SageMaker Python SDK here:
+#   export SAGEMAKER_USER_CONFIG_OVERRIDE={path}
+SchemaVersion: '1.0'
+SageMaker:
+  PythonSDK:
+    Modules:
+      TelemetryOptOut: true
+      Session:
+        DefaultS3Bucket: sagemaker-{region}-{account}
+"""
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -40,7 +56,12 @@ def serve(settings: ServerSettings) -> int:
     sock = bind(settings.host, settings.port)
     settings.url = settings.own_url(sock.getsockname()[1])
     app = build_app(store, settings)
+    sdk_config = write_sdk_config(store.root, settings)
     print(settings.url, flush=True)
+    print(f"bte serve: point clients here with\n  export AWS_ENDPOINT_URL={settings.url} AWS_ACCESS_KEY_ID=bte "
+          f"AWS_SECRET_ACCESS_KEY=bte AWS_DEFAULT_REGION={settings.region}\n"
+          f"  export SAGEMAKER_USER_CONFIG_OVERRIDE={sdk_config}   # the SageMaker Python SDK",
+          file=sys.stderr, flush=True)
     for name in ended:
         print(f"bte serve: job {name} was running when bte last stopped: ended as Failed", file=sys.stderr, flush=True)
     print(f"bte serve: state in {store.root}; jobs read and write S3 at {settings.jobs_s3_endpoint()}",
@@ -52,6 +73,13 @@ def serve(settings: ServerSettings) -> int:
     finally:
         store.close()
     return 0
+
+
+def write_sdk_config(root: Path, settings: ServerSettings) -> Path:
+    """The SageMaker Python SDK config file for this server (see ``_SDK_CONFIG_TEXT``)."""
+    path = root / SDK_CONFIG
+    path.write_text(_SDK_CONFIG_TEXT.format(path=path, region=settings.region, account=settings.account))
+    return path
 
 
 def _prepare_environment(settings: ServerSettings) -> None:

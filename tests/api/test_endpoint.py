@@ -86,3 +86,12 @@ def test_unsigned_requests_go_to_s3(server, s3):
     s3.put_object(Bucket="public", Key="k", Body=b"hello")
     url = s3.generate_presigned_url("get_object", Params={"Bucket": "public", "Key": "k"})
     assert requests.get(url, timeout=10).content == b"hello"
+
+
+def test_the_sdk_config_names_the_default_bucket_sts_would_give(server):
+    # The SageMaker SDK asks STS at a fixed https URL for its default bucket's name; the config
+    # file bte serve writes names that bucket, so no such call is needed.
+    text = (server.state_dir / "sagemaker-config.yaml").read_text()
+    account = server.client("sts").get_caller_identity()["Account"]
+    assert f"DefaultS3Bucket: sagemaker-us-east-1-{account}\n" in text
+    assert "TelemetryOptOut: true" in text
