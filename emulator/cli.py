@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--ping-timeout", type=float, help="seconds to wait for /ping (default 300; the service: ~1800)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress display or container logs")
     run.add_argument("--timings", action="store_true", help="print where the run's time went, phase by phase")
+    run.add_argument("--report", nargs="?", const="", metavar="FILE",
+                     help="write the run's HTML report at the end (default: report.html in its run folder)")
 
     plan = verbs.add_parser("plan", help="show what a job would do, without starting a container")
     _job_args(plan)
@@ -44,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--sample-answer", metavar="TEXT",
                       help="the model's answer for one record, to show DataProcessing's output line")
     plan.add_argument("--no-scan", action="store_true", help="do not read the inputs (list them only)")
+
+    report = verbs.add_parser("report", help="draw a finished run as one offline HTML file, with a text summary")
+    report.add_argument("run", metavar="JOB", help="a TransformJobName (its latest run) or a run id")
+    report.add_argument("--out", metavar="FILE", help="where to write the HTML (default: report.html in the run folder)")
+    report.add_argument("--state-dir", help="job store folder (default $BTE_STATE_DIR, else ~/.bte)")
+    report.add_argument("--s3-endpoint-url", help="S3-compatible endpoint of the run's inputs, for byte ranges")
 
     split = verbs.add_parser("split", help="split a CSV file into parts that each start with its header row")
     split.add_argument("file")
@@ -88,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _plan(args)
         if args.verb == "split":
             return _split(args)
+        if args.verb == "report":
+            return _report(args)
         if args.verb == "image":
             return _image(args, parser)
         if args.verb == "cleanup":
@@ -162,6 +172,11 @@ def _run(args: argparse.Namespace) -> int:
     else:
         for source, output in result.outputs.items():
             print(f"{source} -> {output}")
+    if args.report is not None and recorder:
+        from emulator.report import write_report
+
+        path, _ = write_report(recorder.run_id, out=args.report or None, s3_endpoint_url=args.s3_endpoint_url)
+        console.print(f"report: {path}", highlight=False)
     if result.status == "Completed":
         console.print(f"Transform job {result.spec.name}: [green]Completed[/green]")
     else:
@@ -215,6 +230,15 @@ def _json_arg(text: str | None, flag: str) -> Any:
     if problems:
         raise ValidationException(f"{flag}: {'; '.join(problems)}")
     return answer
+
+
+def _report(args: argparse.Namespace) -> int:
+    from emulator.report import write_report
+
+    path, text = write_report(args.run, state=args.state_dir, out=args.out, s3_endpoint_url=args.s3_endpoint_url)
+    print(text)
+    print(f"report: {path}")
+    return 0
 
 
 def _split(args: argparse.Namespace) -> int:

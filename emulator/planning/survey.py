@@ -18,6 +18,7 @@ from emulator.planning import checks
 from emulator.planning.preview import ProcessingPreview, preview_processing
 from emulator.planning.scan import ObjectScan, scan_object
 from emulator.storage import InputObject
+from emulator.spec import TransformJobSpec
 from emulator.storage.uri import parse_uri
 
 Progress = Callable[[InputObject, int], None]  # (object, stored bytes read so far)
@@ -105,7 +106,15 @@ def _cuts(params: ExecutionParameters) -> tuple[str, int]:
 def _scan(obj: InputObject, plan: Plan, params: ExecutionParameters, processing: data.DataProcessing | None,
           s3_endpoint_url: str | None, sample_batches: int | None, keep_spans: bool,
           progress: Progress) -> ObjectScan:
-    spec = plan.spec
+    return scan_input(obj, plan.spec, params, processing, s3_endpoint_url=s3_endpoint_url,
+                      sample_batches=sample_batches, keep_spans=keep_spans, progress=progress)
+
+
+def scan_input(obj: InputObject, spec: TransformJobSpec, params: ExecutionParameters,
+               processing: data.DataProcessing | None, *, s3_endpoint_url: str | None = None,
+               sample_batches: int | None = None, keep_spans: bool = False,
+               progress: Progress = lambda obj, done: None) -> ObjectScan:
+    """One input, opened as the engine opens it, scanned under ``params``."""
     reader = storage.open_input(obj, s3_endpoint_url=s3_endpoint_url)  # as the engine opens it
     chunks: Iterable[bytes] | data.PositionalReader
     if isinstance(reader, data.PositionalReader):

@@ -1,0 +1,59 @@
+"""`bte report`: the report of a real run equals what the containers themselves saw."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from emulator.report import build_timeline, find_run, load_events, write_report
+from emulator.store.db import Store
+
+
+def test_report_lanes_counts_and_bytes_equal_what_the_containers_saw(echo_run):
+    store = Store(echo_run.state)
+    timeline = build_timeline(load_events(store, find_run(store, "report-echo")))
+    store.close()
+    assert len(timeline.lanes) == 8  # 2 instances x 4 workers, each took mini-batches
+    assert set(timeline.instances) == set(echo_run.stats) == {"report-echo-1", "report-echo-2"}
+    for name, seen in echo_run.stats.items():
+        mine = timeline.instances[name]
+        assert mine.batches == seen["requests"] and mine.bytes_in == sum(seen["sizes"])
+        assert mine.bytes_out == mine.bytes_in  # echo answers what it got
+        assert mine.failures == 0 and mine.files == 2
+    assert sum(s["requests"] for s in echo_run.stats.values()) == 4 * 24
+
+
+def test_cli_report_writes_an_offline_file_and_prints_the_summary(echo_run, tmp_path):
+    out = tmp_path / "report.html"
+    done = subprocess.run([sys.executable, "-m", "emulator.cli", "report", "report-echo", "--state-dir",
+                           str(echo_run.state), "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"run {echo_run.run_id}): Completed" in done.stdout and "8 worker lane(s)" in done.stdout
+    assert "report-echo-1: 2 file(s), 48 mini-batch(es)" in done.stdout
+    page = out.read_text()
+    assert "<script src=" not in page  # plotly.js inlined: nothing to fetch (the browser test proves it)
+    assert "Plotly.newPlot" in page and "part-0.csv" in page
+
+
+def test_byte_ranges_come_from_the_plan_with_the_runs_parameters(echo_run, tmp_path):
+    from emulator.report.ranges import byte_ranges
+
+    store = Store(echo_run.state)
+    run = find_run(store, echo_run.run_id)
+    timeline = build_timeline(load_events(store, run))
+    store.close()
+    ranges = byte_ranges(run.request, timeline)
+    assert len(ranges) == 4 * 24
+    body = echo_run.inputs["part-2.csv"]
+    source = next(s for s in timeline.files if s.endswith("part-2.csv"))
+    lines = body.splitlines(keepends=True)
+    assert ranges[(source, 5)] == (sum(map(len, lines[:5])), sum(map(len, lines[:6])))
+
+
+def test_unknown_run_names_the_store(tmp_path):
+    import pytest
+
+    from emulator.report.summary import RunNotFound
+
+    with pytest.raises(RunNotFound, match="no run of a transform job named"):
+        write_report("nope", state=tmp_path)
