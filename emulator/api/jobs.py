@@ -168,9 +168,9 @@ class JobManager:
         if runner is not None:
             runner.stop()
         elif not ours and run.owner_pid and run.owner_pid != os.getpid():
-            try:  # a `bte run` elsewhere: SIGTERM stops it as Ctrl-C does
+            if run.owner_alive():  # a `bte run` elsewhere: SIGTERM stops it as Ctrl-C does
                 os.kill(run.owner_pid, signal.SIGTERM)
-            except ProcessLookupError:
+            else:
                 self.store.update_run(run.run_id, status="Failed", end_time=time.time(),
                                       failure_reason="InternalServerError: bte: the process running the job is gone")
 

@@ -14,7 +14,7 @@ import signal
 import time
 from pathlib import Path
 
-from emulator.store.db import RunRecord, Store
+from emulator.store.db import Store
 
 INTERRUPTED_REASON = (
     "InternalServerError: bte: the bte process running this job (pid {pid}) ended while the job was {status}; "
@@ -26,7 +26,7 @@ def recover(store: Store) -> list[str]:
     """End every orphaned run; returns the TransformJobNames it ended."""
     ended: list[str] = []
     for run in store.active_runs():
-        if run.owner_pid == os.getpid() or _is_bte_process(run.owner_pid):
+        if run.owner_pid == os.getpid() or run.owner_alive():
             continue
         _remove_containers(run.name)
         for pid in run.process_ids:
@@ -60,16 +60,6 @@ def _cmdline(pid: int | None) -> str:
         return ""
 
 
-def _is_bte_process(pid: int | None) -> bool:
-    """Whether ``pid`` is alive and is a bte process (not a stranger that reused the pid)."""
-    command = _cmdline(pid)
-    return "emulator" in command or "bte" in command
-
-
 def _is_model_server(pid: int) -> bool:
     return "emulator.serving" in _cmdline(pid) or "emulator/serving" in _cmdline(pid)
 
-
-def owned_elsewhere(run: RunRecord) -> bool:
-    """A run another live bte process is running."""
-    return run.owner_pid != os.getpid() and _is_bte_process(run.owner_pid)

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS models (
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, name TEXT NOT NULL, origin TEXT NOT NULL, request TEXT NOT NULL,
     model TEXT, status TEXT NOT NULL, failure_reason TEXT, creation_time REAL NOT NULL,
-    start_time REAL, end_time REAL, last_modified REAL NOT NULL, owner_pid INTEGER,
+    start_time REAL, end_time REAL, last_modified REAL NOT NULL, owner_pid INTEGER, owner_started INTEGER,
     process_ids TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS jobs (
     name TEXT PRIMARY KEY, run_id TEXT NOT NULL, creation_time REAL NOT NULL,
@@ -69,7 +69,23 @@ class RunRecord:
     end_time: float | None
     last_modified: float
     owner_pid: int | None
+    owner_started: int | None  # the owner's start time (clock ticks since boot), to tell a reused pid
     process_ids: tuple[int, ...]
+
+    def owner_alive(self) -> bool:
+        """Whether the process that runs this run (bte serve or bte run) still runs."""
+        if not self.owner_pid:
+            return False
+        started = process_started(self.owner_pid)
+        if self.owner_started is not None and started is not None:
+            return started == self.owner_started
+        try:
+            os.kill(self.owner_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
 
 @dataclass(frozen=True)
@@ -144,9 +160,9 @@ class Store:
                 return False
             db.execute(
                 "INSERT INTO runs (run_id, name, origin, request, model, status, creation_time, last_modified,"
-                " owner_pid) VALUES (?, ?, ?, ?, ?, 'InProgress', ?, ?, ?)",
+                " owner_pid, owner_started) VALUES (?, ?, ?, ?, ?, 'InProgress', ?, ?, ?, ?)",
                 (run_id, name, origin, json.dumps(request), json.dumps(model) if model is not None else None,
-                 creation_time, creation_time, os.getpid()),
+                 creation_time, creation_time, os.getpid(), process_started(os.getpid())),
             )
             db.execute(
                 "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, 'InProgress', ?)",
@@ -228,5 +244,15 @@ def _run(row: sqlite3.Row) -> RunRecord:
         model=json.loads(row["model"]) if row["model"] else None, status=row["status"],
         failure_reason=row["failure_reason"], creation_time=row["creation_time"], start_time=row["start_time"],
         end_time=row["end_time"], last_modified=row["last_modified"], owner_pid=row["owner_pid"],
-        process_ids=tuple(json.loads(row["process_ids"])),
+        owner_started=row["owner_started"], process_ids=tuple(json.loads(row["process_ids"])),
     )
+
+
+def process_started(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, from /proc); None where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: count from the last ")".
+    return int(stat[stat.rindex(b")") + 2:].split()[19])

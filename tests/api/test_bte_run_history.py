@@ -20,6 +20,14 @@ def bte_run(state: Path, job: Path, model: Path) -> subprocess.CompletedProcess[
     )
 
 
+def described(sagemaker, name: str) -> dict:
+    """DescribeTransformJob, or {} while the job is not in the store yet."""
+    try:
+        return sagemaker.describe_transform_job(TransformJobName=name)
+    except sagemaker.exceptions.ClientError:
+        return {}
+
+
 def test_bte_run_records_its_runs_and_the_api_shows_the_latest(server, sagemaker, s3, tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.csv").write_text("1\n2\n")
@@ -49,3 +57,34 @@ def test_bte_run_records_its_runs_and_the_api_shows_the_latest(server, sagemaker
     sagemaker.create_model(**model_request("echo-image", "bte-test/not-built:latest"))
     with pytest.raises(sagemaker.exceptions.ResourceInUse):
         sagemaker.create_transform_job(**job_request("from-cli", "s3://cli/in/", "s3://cli/out/", ModelName="echo-image"))
+
+
+def test_stop_through_the_api_stops_a_bte_run_in_another_process(server, sagemaker, tmp_path):
+    import os
+    import time
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("".join(f"{i}\n" for i in range(40)))
+    job = tmp_path / "job.json"
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps(model_request("echo", None, {"ECHO_LATENCY_MS": "500"})))
+    job.write_text(json.dumps(job_request("cli-slow", str(tmp_path / "in"), str(tmp_path / "out"),
+                                          BatchStrategy="SingleRecord", MaxConcurrentTransforms=1)))
+    running = subprocess.Popen(
+        [sys.executable, "-m", "emulator.cli", "run", str(job), "--model", str(model),
+         "--model-dir", str(SAMPLES / "echo"), "--runtime", "process", "--quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "BTE_STATE_DIR": str(server.state_dir)},
+    )
+    try:
+        deadline = time.time() + 60
+        while "TransformStartTime" not in described(sagemaker, "cli-slow"):
+            assert time.time() < deadline and running.poll() is None, "bte run did not start its instance"
+            time.sleep(0.2)
+        sagemaker.stop_transform_job(TransformJobName="cli-slow")
+        assert running.wait(timeout=60) == 1
+        assert sagemaker.describe_transform_job(TransformJobName="cli-slow")["TransformJobStatus"] == "Stopped"
+        assert not (tmp_path / "out" / "a.csv.out").exists()
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.wait()

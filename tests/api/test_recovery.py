@@ -1,0 +1,59 @@
+"""On start, bte serve ends the runs a dead bte left running and kills their model servers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from emulator.runtime import free_port
+from emulator.store.db import Store
+from tests.api.server import BteServer
+from tests.engine.jobs import SAMPLES, job_request
+
+
+def dead_pid() -> int:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    return gone.pid
+
+
+def test_a_run_whose_owner_died_ends_failed_and_its_model_server_is_killed(tmp_path):
+    env = dict(os.environ, SM_MODEL_DIR=str(SAMPLES / "echo"), SAGEMAKER_BIND_TO_PORT=str(free_port()),
+               BTE_BIND_HOST="127.0.0.1", PYTHONPATH=str(SAMPLES.parent))
+    model_server = subprocess.Popen([sys.executable, "-m", "emulator.serving", "serve"], env=env,
+                                    cwd=SAMPLES / "echo", start_new_session=True,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        store = Store(tmp_path / "state")
+        store.add_run("r-orphan", job_request("left-behind", "s3://b/in/", "s3://b/out/"), model=None,
+                      origin="run", creation_time=1_700_000_000.0)
+        store.update_run("r-orphan", owner_pid=dead_pid(), process_ids=[model_server.pid], start_time=1_700_000_001.0)
+        store.close()
+
+        server = BteServer(tmp_path / "state").start()
+        try:
+            assert model_server.wait(timeout=20) == -9
+            ended = server.client("sagemaker").describe_transform_job(TransformJobName="left-behind")
+            assert ended["TransformJobStatus"] == "Failed"
+            assert "ended while the job was InProgress" in ended["FailureReason"]
+            assert "TransformEndTime" in ended
+        finally:
+            server.stop()
+    finally:
+        if model_server.poll() is None:
+            model_server.kill()
+            model_server.wait()
+
+
+def test_a_run_whose_owner_still_runs_is_left_alone(tmp_path):
+    store = Store(tmp_path / "state")
+    store.add_run("r-live", job_request("still-running", "s3://b/in/", "s3://b/out/"), model=None,
+                  origin="run", creation_time=1_700_000_000.0)  # owned by this pytest process
+    store.close()
+    server = BteServer(tmp_path / "state").start()
+    try:
+        described = server.client("sagemaker").describe_transform_job(TransformJobName="still-running")
+        assert described["TransformJobStatus"] == "InProgress"
+    finally:
+        server.stop()
