@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The clients that tests/clients/ drive against `bte serve`, each in its own venv under
+# build/venvs/ (the SDK's v2 and v3 cannot share one):
+#   sdk2    the SageMaker Python SDK v2  (sagemaker==2.257.7)
+#   sdk3    the SageMaker Python SDK v3  (sagemaker==3.27.0 with sagemaker-core)
+#   awscli  the AWS CLI v1               (awscli==1.46.3)
+# Each venv installs its lock file, scripts/client-venvs/NAME.txt (every package pinned,
+# installed with --no-deps: no resolver run, the same versions on every machine). A venv
+# whose .lock-hash matches its lock file is left alone, so a second run costs nothing.
+# To move a pin: install the new top-level version into a scratch venv, `pip freeze` it
+# into the lock file, rerun this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '[client_venvs] %s\n' "$*" >&2; }
+PY=${PYTHON:-python3}
+mkdir -p build/venvs
+
+for lock in scripts/client-venvs/*.txt; do
+  name=$(basename "$lock" .txt)
+  dir=build/venvs/$name
+  hash=$(sha256sum "$lock" | cut -c1-16)
+  if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.lock-hash" 2>/dev/null)" = "$hash" ]; then
+    continue
+  fi
+  log "creating $dir from $lock"
+  start=$SECONDS
+  rm -rf "$dir"
+  "$PY" -m venv "$dir"
+  "$dir/bin/pip" install -q --disable-pip-version-check --no-deps -r "$lock" >"build/venvs/$name.log" 2>&1 \
+    || { log "pip failed for $name; last lines of build/venvs/$name.log:"; tail -20 "build/venvs/$name.log" >&2; exit 1; }
+  printf '%s' "$hash" >"$dir/.lock-hash"
+  log "$dir ready in $((SECONDS - start)) s"
+done
