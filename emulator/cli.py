@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--state-dir", help="job store folder (default $BTE_STATE_DIR, else ~/.bte)")
     serve.add_argument("--max-jobs", type=int, default=2, help="jobs running at once; more wait InProgress (default 2)")
     serve.add_argument("--s3-endpoint-url", help="jobs use this S3 instead of the server's own (moto, in memory)")
+    serve.add_argument("--allow-local", action="append", default=[], metavar="DIR",
+                       help="let requests name local paths / file:// URIs under DIR (repeatable; default: none)")
+    serve.add_argument("--credentials", metavar="KEY_ID:SECRET",
+                       help="serve only requests SigV4-signed with this key pair (default: any signature)")
 
     cleanup = verbs.add_parser("cleanup", help="remove containers a killed bte left behind (found by label)")
     cleanup.add_argument("--job", help="only this TransformJobName's containers (default: all of bte's)")
@@ -78,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("-t", "--tag", required=True)
     build.add_argument("--base", default="python:3.11-slim", help="base image (default python:3.11-slim)")
     build.add_argument("--wheels", help="offline wheelhouse: install fastapi/uvicorn from here, no index")
+
+    from emulator.remote.commands import add_client_verbs
+
+    add_client_verbs(verbs)
     return parser
 
 
@@ -104,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cleanup(args)
         if args.verb == "serve":
             return _serve(args)
+        from emulator.remote.commands import VERBS, run_client_verb
+
+        if args.verb in VERBS:
+            return run_client_verb(args)
     except BteError as exc:
         print(f"bte: {exc.code}: {exc}", file=sys.stderr)
         return 2
@@ -267,8 +279,11 @@ def _image(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from emulator.api import ServerSettings, serve
 
+    from pathlib import Path
+
     return serve(ServerSettings(host=args.host, port=args.port, state_dir=args.state_dir, max_jobs=args.max_jobs,
-                                s3_endpoint_url=args.s3_endpoint_url))
+                                s3_endpoint_url=args.s3_endpoint_url, credentials=args.credentials,
+                                allow_local_roots=tuple(Path(d) for d in args.allow_local)))
 
 
 def _cleanup(args: argparse.Namespace) -> int:

@@ -10,8 +10,12 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emulator.api.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from emulator.api.signature import Credential
 
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bte", "AWS_SECRET_ACCESS_KEY": "bte"}
 SDK_CONFIG = "sagemaker-config.yaml"
@@ -48,16 +52,22 @@ def serve(settings: ServerSettings) -> int:
 
     from emulator.api.app import build_app
     from emulator.api.recovery import recover
+    from emulator.api.request_guard import RequestGuard, exposure_warning
+    from emulator.api.signature import Credential
     from emulator.store.db import Store
 
-    _prepare_environment(settings)
+    credential = Credential.parse(settings.credentials) if settings.credentials else None
+    _prepare_environment(settings, credential)
     store = Store(settings.state_dir)
     ended = recover(store)
     sock = bind(settings.host, settings.port)
     settings.url = settings.own_url(sock.getsockname()[1])
-    app = build_app(store, settings)
+    app = RequestGuard(build_app(store, settings), credential)
     sdk_config = write_sdk_config(store.root, settings)
     print(settings.url, flush=True)
+    warning = exposure_warning(settings.host)
+    if warning:
+        print(f"bte serve: {warning}", file=sys.stderr, flush=True)
     print(f"bte serve: point clients here with\n  export AWS_ENDPOINT_URL={settings.url} AWS_ACCESS_KEY_ID=bte "
           f"AWS_SECRET_ACCESS_KEY=bte AWS_DEFAULT_REGION={settings.region}\n"
           f"  export SAGEMAKER_USER_CONFIG_OVERRIDE={sdk_config}   # the SageMaker Python SDK",
@@ -82,13 +92,16 @@ def write_sdk_config(root: Path, settings: ServerSettings) -> Path:
     return path
 
 
-def _prepare_environment(settings: ServerSettings) -> None:
+def _prepare_environment(settings: ServerSettings, credential: Credential | None) -> None:
     # moto files every unsigned or unknown-key request under one account: make it the
     # account of bte's ARNs, so STS GetCallerIdentity and the ARNs agree.
     os.environ.setdefault("MOTO_ACCOUNT_ID", settings.account)
     if settings.s3_endpoint_url is None:
         # Jobs read and write this server's own S3, which checks no signature; boto3 still
         # needs some credentials to sign with.
-        if not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
+        if credential is not None:  # the server's own S3 now checks signatures: jobs sign with its pair
+            os.environ.update(AWS_ACCESS_KEY_ID=credential.access_key_id,
+                              AWS_SECRET_ACCESS_KEY=credential.secret_access_key)
+        elif not (os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE")):
             os.environ.update(DUMMY_CREDENTIALS)
         os.environ.setdefault("AWS_DEFAULT_REGION", settings.region)

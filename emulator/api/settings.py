@@ -21,6 +21,7 @@ class ServerSettings:
     # bte's extension on the server: local paths and file:// URIs are refused (as the
     # service refuses them) unless they lie under one of these folders.
     allow_local_roots: tuple[Path, ...] = ()
+    credentials: str | None = None  # KEY_ID:SECRET: every request must be SigV4-signed with it
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
     url: str = field(default="", init=False)  # set once the socket is bound
