@@ -25,18 +25,9 @@ REPO = Path(__file__).resolve().parents[2]
 VENVS = REPO / "build" / "venvs"
 HERE = Path(__file__).resolve().parent
 SAMPLES = REPO / "sample_models"
-SDK_BUCKET = "bte-sdk"
-# The SDK's own config file: telemetry off (no call home) and a default bucket, because
-# the SDK asks STS for the account at STS's public address, not AWS_ENDPOINT_URL
-# (docs/api.md, "The SageMaker Python SDK").
-SDK_CONFIG = f"""SchemaVersion: "1.0"
-SageMaker:
-  PythonSDK:
-    Modules:
-      TelemetryOptOut: true
-      Session:
-        DefaultS3Bucket: {SDK_BUCKET}
-"""
+# The bucket the SDK config file that `bte serve` writes names (sagemaker-<region>-<account>):
+# the SDK would otherwise ask STS for the account at its public address (docs/api.md).
+SDK_BUCKET = "sagemaker-us-east-1-000000000000"
 
 StartServer = Callable[..., ServerProcess]
 
@@ -82,19 +73,16 @@ def boto_client(url: str, service: str, key: str = "testing", secret: str = "tes
 
 @pytest.fixture
 def client_env(tmp_path: Path, server: ServerProcess) -> dict[str, str]:
-    """All a client process gets: the endpoint, dummy credentials, a region, no network."""
-    return make_client_env(tmp_path, server.url)
-
-
-def make_client_env(tmp_path: Path, url: str) -> dict[str, str]:
+    """All a client process gets: the endpoint, dummy credentials, a region, no network, and
+    the SDK config file the server wrote (as its start-up lines tell a user to export)."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    config = home / "sagemaker-config.yaml"
-    config.write_text(SDK_CONFIG)
+    config = server.state_dir / "sagemaker-config.yaml"
+    assert config.is_file(), f"bte serve wrote no {config}"
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),
-        "AWS_ENDPOINT_URL": url,
+        "AWS_ENDPOINT_URL": server.url,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
