@@ -119,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BteError as exc:
         print(f"bte: {exc.code}: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # before a job started (while validating or planning): nothing to stop
+        print("bte: interrupted", file=sys.stderr)
+        return 130
     parser.print_help()
     return 2
 
@@ -130,31 +133,23 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
-def _sigterm_as_interrupt() -> None:
-    """SIGTERM stops the job like Ctrl-C does: instances removed, no output kept."""
-    import signal
-
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)
-
-
 def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from emulator.interrupts import StopOnSignals
     from emulator.progress import ProgressDisplay
     from emulator.store.recorder import record_run
     from emulator.timings import Timings
     from emulator.transform import prepare, run_prepared
 
-    console = Console(stderr=True)
+    # Off a terminal (a pipe, a CI log) lines are never wrapped: a data-log line keeps its
+    # timestamp, and a grep finds it whole.
+    console = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
     kwargs = _common(args)
     timings = Timings()
     timings.mark("request read")
     prepared = prepare(args.job, **kwargs)  # validates and plans before anything starts
     timings.mark("planned")
-    _sigterm_as_interrupt()
     listeners: list[Any] = [timings]
     display = None
     if not args.quiet:
@@ -167,14 +162,18 @@ def _run(args: argparse.Namespace) -> int:
         console.print(f"[yellow]warning[/yellow] {warning}", highlight=False)
     if recorder:
         listeners.insert(0, recorder)
-    run_kwargs = dict(s3_endpoint_url=args.s3_endpoint_url, ping_timeout_s=args.ping_timeout, listeners=listeners,
-                      run_id=recorder.run_id if recorder else None)
+    # Ctrl-C and SIGTERM stop the job (a second one abandons the graceful stop): the job
+    # always reaches its end state and this command always reports it (emulator/interrupts.py).
     try:
-        if display:
-            with display:
+        with StopOnSignals(lambda line: console.print(f"[yellow]{line}[/yellow]", highlight=False)) as signals:
+            run_kwargs = dict(s3_endpoint_url=args.s3_endpoint_url, ping_timeout_s=args.ping_timeout,
+                              listeners=listeners, on_runner=lambda runner: signals.attach(runner.stop),
+                              run_id=recorder.run_id if recorder else None)
+            if display:
+                with display:
+                    result = run_prepared(prepared, **run_kwargs)
+            else:
                 result = run_prepared(prepared, **run_kwargs)
-        else:
-            result = run_prepared(prepared, **run_kwargs)
     finally:
         if recorder:
             recorder.close()

@@ -216,5 +216,12 @@ def run_prepared(
     )
     if on_runner:
         on_runner(runner)
-    result = runner.run()
+    try:
+        result = runner.run()
+    finally:
+        # The engine connection (about 10 sockets on the Docker runtime) goes with the run,
+        # not with garbage collection: a long-lived server runs many jobs.
+        close = getattr(rt, "close", None)
+        if close is not None:
+            close()
     return TransformJobResult(prepared.spec, prepared.plan, result, creation_time, log)

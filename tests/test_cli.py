@@ -64,6 +64,21 @@ def test_failed_job_exits_non_zero_with_the_failure_reason(tmp_path):
     assert "a.csv: mini-batch 1" in done.stderr, done.stderr
 
 
+def test_log_lines_are_not_wrapped_when_stderr_is_not_a_terminal(tmp_path):
+    deep = tmp_path / ("a-folder-name-long-enough-that-a-data-log-line-passes-eighty-columns" * 2)
+    deep.mkdir()
+    (deep / "a.csv").write_text("1\n")
+    request = job_request("cli-nowrap", str(deep), str(tmp_path / "out"), ModelClientConfig={"InvocationsMaxRetries": 0},
+                          Environment={"ECHO_FAIL_EVERY_N": "1"})
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps(request))
+    done = bte("run", str(job), "--model-dir", str(REPO / "sample_models" / "echo"))
+    assert done.returncode == 1
+    [line] = [line for line in done.stderr.splitlines() if "Bad HTTP status received from algorithm: 500" in line
+              and "[sagemaker logs]" in line]
+    assert line.startswith("cli-nowrap/data-log | 20") and f"{deep}/a.csv: " in line, done.stderr
+
+
 def test_invalid_request_is_refused_before_anything_starts(tmp_path):
     request = job_request("bad_name", str(tmp_path), str(tmp_path / "out"), TransformInput={"SplitType": "Lines"})
     job = tmp_path / "job.json"

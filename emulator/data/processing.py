@@ -60,8 +60,8 @@ class DataProcessing:
                  split_type: str) -> None:
         if join_source not in JOIN_SOURCES:
             raise ValueError(f"JoinSource must be one of {', '.join(JOIN_SOURCES)}, not {join_source!r}")
-        self.input_filter: JsonPath = parse_json_path(input_filter)
-        self.output_filter: JsonPath = parse_json_path(output_filter)
+        self.input_filter: JsonPath = _parse_filter("InputFilter", input_filter)
+        self.output_filter: JsonPath = _parse_filter("OutputFilter", output_filter)
         self.join = join_source == "Input"
         self.split_type = split_type
         self.is_identity = self.input_filter.is_root and self.output_filter.is_root and not self.join
@@ -155,8 +155,9 @@ class DataProcessing:
         try:
             return path.select(value)
         except DataProcessingError as err:
+            field = "InputFilter" if path is self.input_filter else "OutputFilter"
             raise type(err)(f"{batch.describe(source)}, record {batch.first_record + i}: "
-                            f"{err.message}") from err
+                            f"{err.message}{_names(field)}") from err
 
     @staticmethod
     def _dump(value: Any, fmt: str | None) -> str:
@@ -167,6 +168,18 @@ class DataProcessing:
                 [json.dumps(c, separators=(",", ":")) if isinstance(c, dict | list) else c for c in row])
             return buf.getvalue()
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _names(field: str) -> str:
+    # The service's text says "Invalid JsonPath" without saying which filter; bte adds it.
+    return f". bte: the setting to fix is DataProcessing.{field}"
+
+
+def _parse_filter(field: str, text: str) -> JsonPath:
+    try:
+        return parse_json_path(text)
+    except DataProcessingError as err:
+        raise type(err)(f"{err.message}{_names(field)}") from err
 
 
 def _join_json(original: Any, output: Any) -> Any:

@@ -15,10 +15,15 @@ import requests
 import urllib3
 
 from emulator.engine.errors import InvocationFailed
+from emulator.engine.wire_errors import describe
 
 T = TypeVar("T")
 
 PING_TIMEOUT_S = 2.0  # the service's per-ping request timeout
+# /execution-parameters gets longer than a ping: a container may compute its answer (count
+# its workers, read its model's limits). The service's own limit is not documented; 30 s
+# is bte's choice (docs/engine.md, "Execution parameters").
+EXECUTION_PARAMETERS_TIMEOUT_S = 30.0
 # The headers the service's own client sends besides Content-Type and Accept (it is Go's
 # HTTP client: reference section 5, "client identity"). A model server that logs or
 # branches on them sees what it will see in the service; no "Connection" header either.
@@ -33,9 +38,11 @@ def platform_session() -> requests.Session:
     return session
 
 
-def _get(url: str) -> requests.Response:
+def _get(url: str, timeout_s: float = PING_TIMEOUT_S) -> requests.Response:
     with platform_session() as session:
-        return session.get(url, timeout=PING_TIMEOUT_S)
+        return session.get(url, timeout=timeout_s)
+
+
 PING_INTERVAL_S = 0.25  # the slowest polling, once a model has taken a while to load
 
 
@@ -64,13 +71,35 @@ def ping_once(url: str) -> int | None:
         return None
 
 
-def fetch_execution_parameters(url: str) -> bytes | None:
+@dataclass(frozen=True)
+class ParametersAnswer:
+    """What GET /execution-parameters gave: the body of a 200, or why there is none."""
+
+    body: bytes | None
+    unused: str | None = None  # a data-log line when there is no answer to use
+
+
+def fetch_execution_parameters(url: str, timeout_s: float = EXECUTION_PARAMETERS_TIMEOUT_S) -> bytes | None:
     """The body of GET /execution-parameters, or None for a 404 or no answer (both normal)."""
+    return ask_execution_parameters(url, timeout_s).body
+
+
+def ask_execution_parameters(url: str, timeout_s: float = EXECUTION_PARAMETERS_TIMEOUT_S) -> ParametersAnswer:
+    """GET /execution-parameters with its own time limit; whenever its answer cannot be
+    used, ``unused`` says why, for the data log (the job then runs on the defaults)."""
+    fallback = "the request's values and the defaults are used"
     try:
-        response = _get(f"{url}/execution-parameters")
-    except requests.RequestException:
-        return None
-    return response.content if response.status_code == 200 else None
+        response = _get(f"{url}/execution-parameters", timeout_s)
+        with response:
+            body = response.content
+    except requests.Timeout:
+        return ParametersAnswer(None, f"/execution-parameters did not answer within {timeout_s:g} s; {fallback}")
+    except requests.RequestException as exc:
+        return ParametersAnswer(None, f"/execution-parameters got no answer ({describe(exc)}); {fallback}")
+    if response.status_code == 200:
+        return ParametersAnswer(body)
+    what = "404 (not implemented)" if response.status_code == 404 else f"HTTP {response.status_code}"
+    return ParametersAnswer(None, f"/execution-parameters answered {what}; {fallback}")
 
 
 @dataclass(frozen=True)
@@ -163,7 +192,7 @@ class Invoker:
                 )
                 self._log(label, ["Unable to get response from algorithm"])
             except requests.RequestException as exc:
-                last = f"Unable to get response from algorithm: {exc.__class__.__name__}: {_short(exc)}"
+                last = f"Unable to get response from algorithm: {describe(exc)}"
                 self._log(label, ["Unable to get response from algorithm"])
             else:
                 if 400 <= status < 500:
@@ -198,8 +227,9 @@ class Invoker:
 class StreamedInvoker(Invoker):
     """MaxPayloadInMB=0 with SplitType None: the object goes up with chunked transfer
     encoding, as the service sends it, and the answer comes down as a stream, so neither is
-    ever held whole. A retry sends the object again from the start; once answer bytes have
-    been written, a broken answer fails without a retry."""
+    ever held whole. A retry sends the object again from the start; an answer that breaks
+    off before its first byte is retried like no answer, but once answer bytes have been
+    written, a broken answer fails without a retry."""
 
     def invoke_stream(
         self,
@@ -219,10 +249,12 @@ class StreamedInvoker(Invoker):
                     raise InvocationFailed(f"{label}: stopped")
                 sink(chunk)
                 size += len(chunk)
-        except requests.RequestException as exc:  # mid-answer: part is written, no retry
-            raise InvocationFailed(
+        except requests.RequestException as exc:
+            if size == 0:  # nothing written yet: as good as no answer, so the retry loop takes it
+                raise
+            raise InvocationFailed(  # mid-answer: part is written, no retry
                 f"AlgorithmError: See job logs for more information. bte: {label}: the answer broke off "
-                f"after {size} bytes: {exc.__class__.__name__}: {_short(exc)}"
+                f"after {size} bytes: {describe(exc)}"
             ) from exc
         return size
 
@@ -239,7 +271,3 @@ def read_whole(response: requests.Response) -> bytes:
     except urllib3.exceptions.HTTPError as exc:
         raise requests.ConnectionError(exc) from exc
 
-
-def _short(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) < 160 else text[:160] + "…"

@@ -15,11 +15,17 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.runtime.base import Instance, InstanceSpec, LogCallback, Runtime, free_port, prefixed_writer
-from emulator.runtime.docker_engine import INSTANCE_LABEL, JOB_LABEL, cleanup_containers, docker_available
+from emulator.runtime.docker_engine import (
+    INSTANCE_LABEL,
+    JOB_LABEL,
+    LIVE_CONTAINERS,
+    cleanup_containers,
+    docker_available,
+)
 from emulator.runtime.docker_runtime import NETWORK_ENV, DockerInstance, DockerRuntime, network_mode
 from emulator.runtime.errors import DockerUnavailable, ImageNotFound, InstanceError, InstanceStartFailed
 from emulator.runtime.instance_types import INSTANCE_TYPES, InstanceResources, Limits, instance_resources, resolve_limits
-from emulator.runtime.process_runtime import ProcessInstance, ProcessRuntime, live_process_ids
+from emulator.runtime.process_runtime import ProcessInstance, ProcessRuntime, kill_live_processes, live_process_ids
 
 RUNTIMES = ("docker", "process")
 
@@ -36,6 +42,13 @@ def get_runtime(name: str, **options: Any) -> Runtime:
     if name == "process":
         return ProcessRuntime(**options)
     raise InstanceError(f"unknown runtime {name!r}: use one of {', '.join(RUNTIMES)}")
+
+
+def kill_all_instances() -> None:
+    """Kill every instance this process started, at once, with no time to shut down: what a
+    second Ctrl-C asks for. Their ``stop()`` then finds nothing left to stop."""
+    LIVE_CONTAINERS.remove_all()
+    kill_live_processes()
 
 
 __all__ = [
@@ -63,6 +76,7 @@ __all__ = [
     "free_port",
     "get_runtime",
     "instance_resources",
+    "kill_all_instances",
     "live_process_ids",
     "network_mode",
     "prefixed_writer",

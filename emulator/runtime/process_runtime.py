@@ -127,6 +127,11 @@ _LIVE = _LiveProcesses()
 atexit.register(_LIVE.kill_all)
 
 
+def kill_live_processes() -> None:
+    """SIGKILL every process instance started and not yet stopped."""
+    _LIVE.kill_all()
+
+
 def live_process_ids() -> list[int]:
     """Process-group ids of process instances started and not yet stopped."""
     return _LIVE.pids()

@@ -8,6 +8,13 @@ A test model for bte's engine, with fault knobs read from the environment at mod
   ECHO_NEVER_HEALTHY         "1": GET /ping answers 503 forever
   ECHO_START_DELAY_S         model_fn sleeps this long (ping answers 503 meanwhile)
   ECHO_EXECUTION_PARAMETERS  JSON served at /execution-parameters; "null" serves none (404)
+  ECHO_EXECUTION_PARAMETERS_BODY     served as-is (200, text/plain) at /execution-parameters
+  ECHO_EXECUTION_PARAMETERS_DELAY_S  /execution-parameters answers after this long
+  ECHO_FAIL_FIRST_N          the first N requests answer 500 (then all succeed)
+  ECHO_REFUSE_EVERY_N        every Nth request answers 415 (a 4xx: the model refuses the input)
+  ECHO_REPEAT                the answer is the request's bytes repeated this many times
+  ECHO_BREAK_EVERY_N         every Nth request gets half an answer, then the connection closes
+  ECHO_EXIT_AT_START         model_fn exits the process with this status before serving
 
 Extra routes (bte's extra_routes hook) let a test observe it from outside:
 GET /echo/stats and POST /echo/reset.
@@ -28,20 +35,30 @@ DEFAULT_EXECUTION_PARAMETERS = {"MaxConcurrentTransforms": 4, "BatchStrategy": "
 _KEEP = 1000  # how many recent sizes / content types the stats remember
 
 
+def _int(name: str) -> int:
+    return int(os.environ.get(name) or 0)
+
+
 @dataclass(frozen=True)
 class Knobs:
     latency_s: float
     fail_every_n: int
     crash_after_n: int
     never_healthy: bool
+    fail_first_n: int = 0
+    refuse_every_n: int = 0
+    repeat: int = 1
 
     @classmethod
     def from_env(cls) -> Knobs:
         return cls(
             latency_s=float(os.environ.get("ECHO_LATENCY_MS") or 0) / 1000.0,
-            fail_every_n=int(os.environ.get("ECHO_FAIL_EVERY_N") or 0),
-            crash_after_n=int(os.environ.get("ECHO_CRASH_AFTER_N") or 0),
+            fail_every_n=_int("ECHO_FAIL_EVERY_N"),
+            crash_after_n=_int("ECHO_CRASH_AFTER_N"),
             never_healthy=(os.environ.get("ECHO_NEVER_HEALTHY") or "").lower() in ("1", "true", "yes"),
+            fail_first_n=_int("ECHO_FAIL_FIRST_N"),
+            refuse_every_n=_int("ECHO_REFUSE_EVERY_N"),
+            repeat=max(1, _int("ECHO_REPEAT")),
         )
 
 
@@ -92,6 +109,10 @@ STATS = Stats()
 
 
 def model_fn(model_dir: str) -> Knobs:
+    if os.environ.get("ECHO_EXIT_AT_START"):
+        status = int(os.environ["ECHO_EXIT_AT_START"])
+        print(f"echo: exiting at start with status {status} (ECHO_EXIT_AT_START)", file=sys.stderr, flush=True)
+        os._exit(status)
     delay = float(os.environ.get("ECHO_START_DELAY_S") or 0)
     if delay > 0:
         print(f"echo: ECHO_START_DELAY_S={delay:g}, loading slowly", flush=True)
@@ -115,7 +136,13 @@ def transform_fn(model: Knobs, body: bytes, content_type: str, accept: str) -> t
             time.sleep(model.latency_s)
         if model.fail_every_n and n % model.fail_every_n == 0:
             raise RuntimeError(f"echo: request {n} fails on purpose (ECHO_FAIL_EVERY_N={model.fail_every_n})")
-        return body, content_type
+        if n <= model.fail_first_n:
+            raise RuntimeError(f"echo: request {n} fails on purpose (ECHO_FAIL_FIRST_N={model.fail_first_n})")
+        if model.refuse_every_n and n % model.refuse_every_n == 0:
+            from emulator.serving.codecs import UnsupportedContentType  # the shim answers it with 415
+
+            raise UnsupportedContentType(f"echo: request {n} refused on purpose (ECHO_REFUSE_EVERY_N)")
+        return body * model.repeat, content_type
     finally:
         STATS.end()
         if model.crash_after_n and n == model.crash_after_n:
@@ -142,3 +169,62 @@ def extra_routes(app: Any) -> None:
 
     app.add_route("/echo/stats", stats, methods=["GET"])
     app.add_route("/echo/reset", reset, methods=["POST"])
+    _add_fault_routes(app)
+
+
+def _add_fault_routes(app: Any) -> None:
+    """Faults the shim's own routes cannot make: put in front of them, so they win."""
+    from starlette.routing import Route
+
+    body = os.environ.get("ECHO_EXECUTION_PARAMETERS_BODY")
+    delay = float(os.environ.get("ECHO_EXECUTION_PARAMETERS_DELAY_S") or 0)
+    if body is not None or delay:
+        shim = next(r for r in app.router.routes if getattr(r, "path", "") == "/execution-parameters")
+        app.router.routes.insert(0, Route("/execution-parameters", _SlowOrOdd(shim, body, delay)))
+    break_every = _int("ECHO_BREAK_EVERY_N")
+    if break_every:
+        shim = next(r for r in app.router.routes if getattr(r, "path", "") == "/invocations")
+        app.router.routes.insert(0, Route("/invocations", _BreakOff(shim, break_every), methods=["POST"]))
+
+
+class _SlowOrOdd:
+    """/execution-parameters after a delay, with the shim's answer or a given body."""
+
+    def __init__(self, shim: Any, body: str | None, delay_s: float) -> None:
+        self.shim, self.body, self.delay_s = shim, body, delay_s
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        import asyncio
+
+        await asyncio.sleep(self.delay_s)
+        if self.body is None:
+            await self.shim.handle(scope, receive, send)
+            return
+        data = self.body.encode()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(data)).encode())]})
+        await send({"type": "http.response.body", "body": data})
+
+
+class _BreakOff:
+    """Every Nth POST /invocations: the answer starts, half of it is sent, the connection closes."""
+
+    def __init__(self, shim: Any, every: int) -> None:
+        self.shim, self.every, self.count = shim, every, 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.count += 1
+        if self.count % self.every:
+            await self.shim.handle(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        answer = body or b"x"
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(answer)).encode())]})
+        await send({"type": "http.response.body", "body": answer[: len(answer) // 2], "more_body": True})
+        raise ConnectionAbortedError(f"echo: request {self.count} breaks off mid-answer (ECHO_BREAK_EVERY_N)")

@@ -211,7 +211,8 @@ def test_6_6_multiple_ranges_fail_with_the_service_text() -> None:
     with pytest.raises(UnsupportedJsonPath) as err:
         csv_dp(input_filter="$[0:2,246:]")
     assert str(err.value) == ("Invalid JsonPath: $[0:2,246:]: only single range filters of format "
-                              "(eg: [1:5]) are supported. Format [0:2,246:] is not supported")
+                              "(eg: [1:5]) are supported. Format [0:2,246:] is not supported. "
+                              "bte: the setting to fix is DataProcessing.InputFilter")
 
 
 def test_6_6_nested_path_inside_brackets_is_unsupported() -> None:
@@ -248,7 +249,8 @@ def test_6_6_output_filter_index_out_of_range_is_an_error() -> None:
     """Row 6.6: OutputFilter indexes outside the joined record -> error (naming batch and record)."""
     dp = csv_dp(output_filter="$[5]", join_source="Input")
     batch = one_batch(b"1,2\n")
-    with pytest.raises(JsonPathIndexOutOfRange, match=r"s3://b/x.csv: mini-batch 0.*record 0.*index 5"):
+    with pytest.raises(JsonPathIndexOutOfRange, match=r"s3://b/x.csv: mini-batch 0.*record 0.*index 5.*"
+                                                      r"DataProcessing.OutputFilter$"):
         dp.finish_output(batch, b"9\n", source="s3://b/x.csv")
 
 

@@ -4,6 +4,7 @@ by script: headers as the service sends them, retries, time-outs, error texts.""
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,9 +13,14 @@ from typing import Iterator
 import pytest
 
 from emulator.engine.container_client import (
+    EXECUTION_PARAMETERS_TIMEOUT_S,
+    PING_TIMEOUT_S,
     BatchLabel,
     InvocationSettings,
     Invoker,
+    ParametersAnswer,
+    StreamedInvoker,
+    ask_execution_parameters,
     fetch_execution_parameters,
     ping_once,
 )
@@ -30,14 +36,24 @@ class ScriptedServer:
         self.broken_answers = 0  # how many of the next answers break off after 10 bytes
         self.stall_mid_answer_s = 0.0  # the next answer sends 10 bytes, then waits this long
         self.gzip_answers = False  # compress answers when the request accepts gzip
+        self.empty_broken_answers = 0  # how many of the next answers close after the headers, 0 bytes sent
+        self.parameters: tuple[int, bytes, float] = (404, b"", 0.0)  # GET /execution-parameters
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self._read_body()
                 outer.seen.append({k.lower(): v for k, v in self.headers.items()} | {"body": body.decode()})
                 status, answer, delay = outer.script.pop(0) if outer.script else (200, body, 0.0)
                 time.sleep(delay)
+                if outer.empty_broken_answers:
+                    outer.empty_broken_answers -= 1
+                    self.send_response(200)
+                    self.send_header("Content-Length", "100")
+                    self.end_headers()
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 if outer.broken_answers or outer.stall_mid_answer_s:
                     self.send_response(200)
                     self.send_header("Content-Length", "100")
@@ -59,19 +75,32 @@ class ScriptedServer:
                     self.end_headers()
                     self.wfile.write(answer)
                     return
+                self._answer(status, answer)
+
+            def _answer(self, status: int, body: bytes) -> None:
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Length", str(len(answer)))
+                    self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(answer)
+                    self.wfile.write(body)
                 except OSError:
                     pass  # the client gave up (time-out test)
 
+            def _read_body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding") != "chunked":
+                    return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = b""
+                while size := int(self.rfile.readline().split(b";")[0], 16):
+                    body += self.rfile.read(size)
+                    self.rfile.readline()
+                self.rfile.readline()
+                return body
+
             def do_GET(self) -> None:
                 outer.seen.append({k.lower(): v for k, v in self.headers.items()} | {"path": self.path})
-                self.send_response(200 if self.path == "/ping" else 404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                status, body, delay = (200, b"", 0.0) if self.path == "/ping" else outer.parameters
+                time.sleep(delay)
+                self._answer(status, body)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -158,8 +187,59 @@ def test_an_answer_that_breaks_off_every_time_fails_with_the_reason(server):
     server.broken_answers = 5
     with pytest.raises(InvocationFailed) as err:
         invoker(server, max_retries=1).invoke(b"a", LABEL)
-    assert "failed after 2 attempt(s)" in str(err.value)
-    assert "Unable to get response from algorithm: ConnectionError" in str(err.value)
+    text = str(err.value)
+    assert "failed after 2 attempt(s)" in text
+    assert ("Unable to get response from algorithm: the answer broke off before its end: the model server "
+            "closed the connection mid-answer") in text
+    assert "Error(" not in text and "Connection" not in text  # no library repr
+
+
+def test_a_server_that_is_gone_is_named_in_plain_words_without_a_library_repr():
+    with socket.socket() as sock:  # a port on loopback that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    gone = Invoker(f"http://127.0.0.1:{port}", InvocationSettings("text/csv", None, 5.0, 1, backoff_s=0.01),
+                   threading.Event())
+    with pytest.raises(InvocationFailed) as err:
+        gone.invoke(b"a", LABEL)
+    text = str(err.value)
+    assert ("Unable to get response from algorithm: the connection was refused: nothing listens on the "
+            "model server's port (has it exited?)") in text
+    for repr_part in ("HTTPConnectionPool", "NewConnectionError", "Max retries", "object at 0x"):
+        assert repr_part not in text
+
+
+def test_a_streamed_answer_that_breaks_off_before_its_first_byte_is_retried(server):
+    server.empty_broken_answers = 1
+    received: list[bytes] = []
+    streamed = StreamedInvoker(server.url, InvocationSettings("text/csv", None, 5.0, 2, backoff_s=0.01),
+                               threading.Event())
+    size = streamed.invoke_stream(lambda: [b"whole ", b"object"], LABEL, received.append)
+    assert (size, b"".join(received)) == (12, b"whole object")
+    assert len([s for s in server.seen if "body" in s]) == 2
+
+
+def test_execution_parameters_get_their_own_longer_time_limit(server):
+    server.parameters = (200, b'{"MaxConcurrentTransforms": 2}', 2.5)  # slower than a ping may take
+    assert ask_execution_parameters(server.url) == ParametersAnswer(b'{"MaxConcurrentTransforms": 2}')
+    assert EXECUTION_PARAMETERS_TIMEOUT_S > PING_TIMEOUT_S
+
+
+@pytest.mark.parametrize(
+    "answer, timeout_s, note",
+    [
+        ((404, b"", 0.0), 5.0, "/execution-parameters answered 404 (not implemented); the request's values "
+                               "and the defaults are used"),
+        ((500, b"oops", 0.0), 5.0, "/execution-parameters answered HTTP 500; the request's values and the "
+                                   "defaults are used"),
+        ((200, b"{}", 1.5), 0.3, "/execution-parameters did not answer within 0.3 s; the request's values "
+                                 "and the defaults are used"),
+    ],
+    ids=["404", "500", "too-slow"],
+)
+def test_execution_parameters_that_cannot_be_used_say_why(server, answer, timeout_s, note):
+    server.parameters = answer
+    assert ask_execution_parameters(server.url, timeout_s) == ParametersAnswer(None, note)
 
 
 def test_an_answer_that_stalls_midway_times_out(server):

@@ -1,0 +1,78 @@
+"""Ctrl-C (SIGINT) and SIGTERM on a real `bte run` process: the job always ends Stopped,
+reported, with nothing left behind, however many times the user presses."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.engine.jobs import REPO, job_request
+from tests.engine.test_job_runs import write_lines
+
+ECHO = str(REPO / "sample_models" / "echo")
+
+
+def start_bte_run(tmp_path: Path, name: str, *extra: str) -> subprocess.Popen[bytes]:
+    write_lines(tmp_path / "in" / "a.csv", 400)
+    write_lines(tmp_path / "in" / "b.csv", 400)
+    request = job_request(name, str(tmp_path / "in"), str(tmp_path / "out"), BatchStrategy="SingleRecord",
+                          Environment={"ECHO_LATENCY_MS": "30"})
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps(request))
+    return subprocess.Popen([sys.executable, "-m", "emulator.cli", "run", str(job), "--model-dir", ECHO, *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+
+
+def wait_until_writing(out: Path, timeout_s: float = 30) -> None:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline and not (out.exists() and any(out.iterdir())):
+        time.sleep(0.05)
+    assert out.exists() and any(out.iterdir()), "the job never started writing"
+
+
+def model_processes(name: str) -> bytes:
+    args = subprocess.run(["ps", "-eo", "args"], capture_output=True).stdout
+    return b"\n".join(line for line in args.splitlines() if f"{name}-1".encode() in line and b"ps -eo" not in line)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_second_signal_while_stopping_abandons_cleanly_and_still_reports_stopped(tmp_path, sig):
+    proc = start_bte_run(tmp_path, "press-twice", "--json")
+    wait_until_writing(tmp_path / "out")
+    proc.send_signal(sig)
+    time.sleep(0.05)
+    proc.send_signal(sig)
+    time.sleep(0.05)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=30)
+    text = stderr.decode()
+    assert "Traceback" not in text
+    assert "press Ctrl-C again to abandon" in text
+    assert "abandoning the graceful stop" in text
+    assert proc.returncode == 1, text
+    assert "Transform job press-twice: Stopped" in text
+    assert json.loads(stdout)["TransformJobStatus"] == "Stopped"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []  # no .out, no partial
+    assert model_processes("press-twice") == b""
+
+
+def test_ctrl_c_before_the_job_starts_exits_without_a_traceback(tmp_path):
+    """While bte still validates and plans (here: reading a FIFO that never gets data)."""
+    import os
+
+    fifo = tmp_path / "job.json"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([sys.executable, "-m", "emulator.cli", "run", str(fifo), "--model-dir", ECHO],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.5)  # python has started and blocks opening the FIFO
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "Traceback" not in stderr.decode()
+    assert "bte: interrupted" in stderr.decode()
