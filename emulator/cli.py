@@ -72,8 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--credentials", metavar="KEY_ID:SECRET",
                        help="serve only requests SigV4-signed with this key pair (default: any signature)")
 
-    cleanup = verbs.add_parser("cleanup", help="remove containers a killed bte left behind (found by label)")
-    cleanup.add_argument("--job", help="only this TransformJobName's containers (default: all of bte's)")
+    cleanup = verbs.add_parser(
+        "cleanup", help="remove what a killed bte left behind: containers, model processes, temporaries, uploads"
+    )
+    cleanup.add_argument("--job", help="only this TransformJobName's leftovers (default: every job's)")
+    cleanup.add_argument("--s3-endpoint-url", help="S3-compatible endpoint for runs that did not record one")
 
     image = verbs.add_parser("image", help="serving images")
     image_verbs = image.add_subparsers(dest="image_verb", metavar="ACTION")
@@ -286,13 +289,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _cleanup(args: argparse.Namespace) -> int:
-    from emulator.runtime import cleanup_containers
+    """Only runs whose bte process is gone are touched (emulator/leftovers.py)."""
+    from emulator.leftovers import clean_up
 
-    removed = cleanup_containers(job_name=args.job)
-    for name in removed:
-        print(f"removed {name}")
-    print(f"{len(removed)} container(s) removed")
-    return 0
+    done = clean_up(args.job, s3_endpoint_url=args.s3_endpoint_url)
+    for line in done.lines():
+        print(line)
+    print(f"{len(done.containers)} container(s) removed, {len(done.processes)} model process group(s) killed, "
+          f"{len(done.files)} temporary file(s) or upload(s) removed, {len(done.runs)} abandoned run(s) closed")
+    return 1 if done.problems else 0
 
 
 def _json_default(value: Any) -> Any:

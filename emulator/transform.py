@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from emulator import leftovers
 from emulator import runtime as runtimes
 from emulator import spec as specs
 from emulator import storage
@@ -28,6 +29,8 @@ from emulator.engine.runner import JobRunner, RunOptions, RunResult
 from emulator.plan import Plan, PlanWarning, make_plan
 from emulator.planning import checks
 from emulator.planning.survey import output_warnings
+from emulator.store import run_record
+from emulator.store.paths import new_run_id
 
 LINT_HEAD_BYTES = 64 * 1024
 LINT_MAX_FILES = 50
@@ -183,6 +186,20 @@ def run_transform_job(
     return run_prepared(prepared, s3_endpoint_url=s3_endpoint_url, creation_time=creation_time, **run_kwargs)
 
 
+def _clean_up_killed_runs(job: str, rt: runtimes.Runtime, stream: ev.EventStream, s3_endpoint_url: str | None) -> None:
+    """What earlier runs of this job left when their bte was killed: their instances, their
+    temporaries, their open uploads (emulator/leftovers.py). Never fails the run."""
+    client = getattr(rt, "client", None)
+    try:
+        cleaned = leftovers.clean_up_instances(job, docker=client is not None, docker_client=client)
+        runs = leftovers.clean_up_runs(job, s3_endpoint_url=s3_endpoint_url)
+    except Exception as exc:  # cleanup of someone else's leftovers must not stop this run
+        stream.emit(ev.InstanceLog(job=job, instance="bte", line=f"cleanup of earlier killed runs failed: {exc}"))
+        return
+    for line in cleaned.lines() + runs.lines():
+        stream.emit(ev.InstanceLog(job=job, instance="bte", line=f"earlier killed run: {line}"))
+
+
 def run_prepared(
     prepared: PreparedJob,
     *,
@@ -193,29 +210,36 @@ def run_prepared(
     on_runner: Callable[[JobRunner], None] | None = None,
     creation_time: dt.datetime | None = None,
     run_id: str | None = None,
+    execution_parameters_timeout_s: float | None = None,
 ) -> TransformJobResult:
     """Run a job that :func:`prepare` validated and planned.
 
-    ``run_id`` (default: a new one) names the run in the job store and its temporary objects.
-    """
+    ``run_id`` (default: a new one) names the run in the job store and its folder in the state
+    directory, where ``run.json`` records what it owns, and its temporary objects."""
     creation_time = creation_time or dt.datetime.now(dt.timezone.utc)
-    stream = ev.EventStream(prepared.spec.name)
+    spec = prepared.spec
+    stream = ev.EventStream(spec.name)
     log = ev.EventLog()
     stream.subscribe(log)
     for listener in listeners:
         stream.subscribe(listener)
-    options = RunOptions(s3_endpoint_url=s3_endpoint_url)
-    if run_id is not None:
-        options.run_id = run_id
+    options = RunOptions(s3_endpoint_url=s3_endpoint_url, run_id=run_id or new_run_id())
     if ping_timeout_s is not None:
         options.ping_timeout_s = ping_timeout_s
+    if execution_parameters_timeout_s is not None:
+        options.execution_parameters_timeout_s = execution_parameters_timeout_s
     rt = runtimes.get_runtime(prepared.runtime_name, **dict(runtime_options or {}))
+    # Recorded before anything starts, so a cleanup elsewhere always sees this run as live.
+    record = run_record.begin(spec.name, options.run_id, spec.output_path, s3_endpoint_url)
+    options.on_upload = lambda uri, upload_id: run_record.note_upload(record, uri, upload_id)
+    _clean_up_killed_runs(spec.name, rt, stream, s3_endpoint_url)
     runner = JobRunner(
         prepared.plan, rt, prepared.source.model_dir, prepared.source.code_dir, prepared.source.image,
         stream, options,
     )
     if on_runner:
         on_runner(runner)
+    result: RunResult | None = None
     try:
         result = runner.run()
     finally:
@@ -224,4 +248,5 @@ def run_prepared(
         close = getattr(rt, "close", None)
         if close is not None:
             close()
+        run_record.end(record, result.status if result else "Failed")
     return TransformJobResult(prepared.spec, prepared.plan, result, creation_time, log)

@@ -12,28 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.jobs import REPO, job_request
+from tests.engine.jobs import REPO, job_request, start_bte_run, wait_for
 from tests.engine.test_job_runs import write_lines
 
 ECHO = str(REPO / "sample_models" / "echo")
 
 
-def start_bte_run(tmp_path: Path, name: str, *extra: str) -> subprocess.Popen[bytes]:
+def start(tmp_path: Path, name: str, *extra: str) -> subprocess.Popen[bytes]:
     write_lines(tmp_path / "in" / "a.csv", 400)
     write_lines(tmp_path / "in" / "b.csv", 400)
     request = job_request(name, str(tmp_path / "in"), str(tmp_path / "out"), BatchStrategy="SingleRecord",
                           Environment={"ECHO_LATENCY_MS": "30"})
-    job = tmp_path / "job.json"
-    job.write_text(json.dumps(request))
-    return subprocess.Popen([sys.executable, "-m", "emulator.cli", "run", str(job), "--model-dir", ECHO, *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    return start_bte_run(tmp_path, request, "--model-dir", ECHO, *extra)
 
 
-def wait_until_writing(out: Path, timeout_s: float = 30) -> None:
-    deadline = time.time() + timeout_s
-    while time.time() < deadline and not (out.exists() and any(out.iterdir())):
-        time.sleep(0.05)
-    assert out.exists() and any(out.iterdir()), "the job never started writing"
+def wait_until_writing(out: Path) -> None:
+    wait_for(lambda: out.exists() and any(out.iterdir()), "the job to start writing")
 
 
 def model_processes(name: str) -> bytes:
@@ -43,7 +37,7 @@ def model_processes(name: str) -> bytes:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_second_signal_while_stopping_abandons_cleanly_and_still_reports_stopped(tmp_path, sig):
-    proc = start_bte_run(tmp_path, "press-twice", "--json")
+    proc = start(tmp_path, "press-twice", "--json")
     wait_until_writing(tmp_path / "out")
     proc.send_signal(sig)
     time.sleep(0.05)

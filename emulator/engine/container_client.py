@@ -79,11 +79,6 @@ class ParametersAnswer:
     unused: str | None = None  # a data-log line when there is no answer to use
 
 
-def fetch_execution_parameters(url: str, timeout_s: float = EXECUTION_PARAMETERS_TIMEOUT_S) -> bytes | None:
-    """The body of GET /execution-parameters, or None for a 404 or no answer (both normal)."""
-    return ask_execution_parameters(url, timeout_s).body
-
-
 def ask_execution_parameters(url: str, timeout_s: float = EXECUTION_PARAMETERS_TIMEOUT_S) -> ParametersAnswer:
     """GET /execution-parameters with its own time limit; whenever its answer cannot be
     used, ``unused`` says why, for the data log (the job then runs on the defaults)."""

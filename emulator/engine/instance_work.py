@@ -39,9 +39,11 @@ class InstanceWork:
         on_file_done: Callable[[InputObject, FileOutcome], None],
         s3_endpoint_url: str | None = None,
         run_id: str | None = None,
+        on_upload: Callable[[str, str], None] | None = None,
         instance_gone: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.run_id = run_id
+        self.on_upload = on_upload
         self.instance_gone = instance_gone  # "exited with code 1; last log lines: ..." once it died
         self.spec = spec
         self.instance = instance
@@ -112,7 +114,7 @@ class InstanceWork:
         try:
             writer = storage.open_output(
                 output_uri, kms_key_id=self.spec.kms_key_id, s3_endpoint_url=self.s3_endpoint_url,
-                run_id=self.run_id,
+                run_id=self.run_id, on_upload=self.on_upload,
             )
         except BteError as exc:
             self.on_file_done(obj, FileOutcome(False, None, f"{obj.display_name}: {exc}", 0, 0))

@@ -15,7 +15,12 @@ from typing import Any, Callable
 from emulator import memory
 from emulator.engine import events as ev
 from emulator.engine import lifecycle as lc
-from emulator.engine.container_client import fetch_execution_parameters, ping_interval, ping_once
+from emulator.engine.container_client import (
+    EXECUTION_PARAMETERS_TIMEOUT_S,
+    ask_execution_parameters,
+    ping_interval,
+    ping_once,
+)
 from emulator.engine.file_run import FileOutcome
 from emulator.engine.instance_work import InstanceWork
 from emulator.plan import Plan, parse_container_parameters, resolve_execution_parameters
@@ -39,6 +44,8 @@ class RunOptions:
     s3_endpoint_url: str | None = None
     log_tail_lines: int = 8
     run_id: str = field(default_factory=new_run_id)  # names the run's temporary and kept objects
+    execution_parameters_timeout_s: float = EXECUTION_PARAMETERS_TIMEOUT_S
+    on_upload: Callable[[str, str], None] | None = None  # (output URI, id) of each multipart upload begun
 
 
 @dataclass
@@ -166,9 +173,9 @@ class JobRunner:
             return
         if self._cancelled.is_set():  # stopped (or failing elsewhere) while this one started
             return
-        body = fetch_execution_parameters(instance.url)
-        answer, problems = parse_container_parameters(body)
-        for problem in problems:
+        asked = ask_execution_parameters(instance.url, self.options.execution_parameters_timeout_s)
+        answer, problems = parse_container_parameters(asked.body)
+        for problem in ([asked.unused] if asked.unused else []) + problems:
             self.stream.emit(ev.data_log(job, problem))
         params = resolve_execution_parameters(self.spec, answer)
         self._result.parameters[name] = params
@@ -192,6 +199,7 @@ class JobRunner:
                 params=self._result.parameters[name], stream=self.stream, cancelled=self._cancelled,
                 on_file_done=lambda obj, outcome: self._file_done(name, obj, outcome),
                 s3_endpoint_url=self.options.s3_endpoint_url, run_id=self.options.run_id,
+                on_upload=self.options.on_upload,
                 instance_gone=lambda: self._gone(instance),
             ).run()
         except Exception as exc:

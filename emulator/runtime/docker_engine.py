@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from emulator.processes import ProcessIdentity, is_running
 from emulator.runtime.errors import DockerUnavailable, ImageNotFound, InstanceError, InstanceStartFailed
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 
 JOB_LABEL = "bte.job"
 INSTANCE_LABEL = "bte.instance"
+# The bte process that started the container, as "<pid>@<start time>" (emulator/processes.py):
+# cleanup leaves alone the containers of a bte that still runs.
+OWNER_LABEL = "bte.owner"
 
 _HOW_TO_START = (
     "start Docker (or point DOCKER_HOST at a running engine), or run the model without "
@@ -134,11 +138,14 @@ LIVE_CONTAINERS = _LiveContainers()
 atexit.register(LIVE_CONTAINERS.remove_all)
 
 
-def cleanup_containers(job_name: str | None = None, client: DockerClient | None = None) -> list[str]:
+def cleanup_containers(
+    job_name: str | None = None, client: DockerClient | None = None, *, orphans_only: bool = False
+) -> list[str]:
     """Force-remove the containers bte left behind: those of ``job_name``, or all of bte's.
 
     Returns the names of the containers removed. Finds them by the ``bte.job`` label, so it
     also removes containers of a bte process that was killed before it could clean up.
+    With ``orphans_only``, only containers whose ``bte.owner`` process is gone are removed.
     """
     own = client is None
     engine = connect() if client is None else client
@@ -147,6 +154,8 @@ def cleanup_containers(job_name: str | None = None, client: DockerClient | None 
     try:
         with translate(f"clean up containers labelled {label}"):
             for container in engine.containers.list(all=True, filters={"label": label}):
+                if orphans_only and not owner_gone(container.labels.get(OWNER_LABEL, "")):
+                    continue
                 with contextlib.suppress(_not_found_error()):
                     container.remove(force=True)
                     removed.append(container.name)
@@ -155,6 +164,13 @@ def cleanup_containers(job_name: str | None = None, client: DockerClient | None 
         if own:
             engine.close()
     return removed
+
+
+def owner_gone(label: str) -> bool:
+    """Whether the bte process an owner label names is gone (False without a label: a
+    container whose owner is unknown is not known to be left behind)."""
+    owner = ProcessIdentity.from_label(label)
+    return owner is not None and not is_running(owner)
 
 
 def _not_found_error() -> Any:

@@ -23,7 +23,8 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from emulator.runtime.base import LOOPBACK, InstanceSpec, LogCallback, free_port, url_for
-from emulator.runtime.docker_engine import INSTANCE_LABEL, JOB_LABEL, LIVE_CONTAINERS, connect, translate
+from emulator.processes import this_process
+from emulator.runtime.docker_engine import INSTANCE_LABEL, JOB_LABEL, LIVE_CONTAINERS, OWNER_LABEL, connect, translate
 from emulator.runtime.errors import InstanceError, InstanceStartFailed
 from emulator.runtime.instance_types import Limits, resolve_limits
 from emulator.runtime.logs import LogPump, LogTail
@@ -244,7 +245,7 @@ class DockerRuntime:
                 spec.image,
                 command=["serve"],
                 name=_container_name(spec.name),
-                labels={JOB_LABEL: spec.job_name, INSTANCE_LABEL: spec.name},
+                labels={JOB_LABEL: spec.job_name, INSTANCE_LABEL: spec.name, OWNER_LABEL: this_process().as_label()},
                 environment=environment,
                 **kwargs,
             )

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import cast
 
 import emulator
+from emulator.processes import this_process
 from emulator.runtime.base import LOOPBACK, InstanceSpec, LogCallback, free_port, url_for
 from emulator.runtime.errors import InstanceStartFailed
 from emulator.runtime.logs import LogPump, LogTail
@@ -137,6 +138,10 @@ def live_process_ids() -> list[int]:
     return _LIVE.pids()
 
 
+OWNER_ENV = "BTE_OWNER"
+JOB_ENV = "BTE_JOB"
+
+
 class ProcessRuntime:
     """Starts instances as local processes. ``command`` replaces the shim (e.g. for a test server)."""
 
@@ -160,6 +165,9 @@ class ProcessRuntime:
         env["SAGEMAKER_SUBMIT_DIRECTORY"] = code_dir
         env["SAGEMAKER_BIND_TO_PORT"] = str(port)
         env["BTE_BIND_HOST"] = LOOPBACK
+        # Who started it: cleanup finds the model servers of a killed bte by these (orphans.py).
+        env[OWNER_ENV] = this_process().as_label()
+        env[JOB_ENV] = spec.job_name
         return env
 
     def start(self, spec: InstanceSpec, on_log: LogCallback | None = None) -> ProcessInstance:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -55,6 +55,9 @@ class OutputWriter(ABC):
     def __init__(self, uri: str, run_id: str | None = None) -> None:
         self.uri = uri
         self.run_id = run_id or secrets.token_hex(4)
+        # Told the id of each multipart upload as it begins (S3), so that the run's record
+        # can name it and a cleanup after a killed run can abort it (emulator/leftovers.py).
+        self.on_upload: Callable[[str, str], None] | None = None
         self.bytes_written = 0
         self.state = "open"  # "open" -> "committed" -> "undone" | "settled"; "open" -> "aborted"
 

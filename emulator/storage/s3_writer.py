@@ -99,6 +99,8 @@ class S3OutputWriter(OutputWriter):
                     Bucket=self.bucket, Key=self.key, **self._sse, **self._checksum
                 )
                 self.upload_id = resp["UploadId"]
+                if self.on_upload is not None:
+                    self.on_upload(self.uri, resp["UploadId"])
             number = len(self._parts) + 1
             resp = self.client.upload_part(
                 Bucket=self.bucket,

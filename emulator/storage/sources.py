@@ -7,7 +7,7 @@ naming missing objects) is raised from it, naming the URI and the cause.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from emulator.storage import naming
 from emulator.storage.base import InputObject, OutputWriter, StoredObject
@@ -89,14 +89,17 @@ def output_uri(output_path: str, obj: InputObject | str) -> str:
 
 
 def open_output(
-    uri: str, *, kms_key_id: str | None = None, s3_endpoint_url: str | None = None, run_id: str | None = None
+    uri: str, *, kms_key_id: str | None = None, s3_endpoint_url: str | None = None, run_id: str | None = None,
+    on_upload: Callable[[str, str], None] | None = None,
 ) -> OutputWriter:
     """Start an output; nothing appears at ``uri`` before ``commit()`` (or a clean ``with`` exit).
     ``run_id`` names the run's temporary objects (a random one when not given).
 
     ``kms_key_id`` becomes ``ServerSideEncryption="aws:kms", SSEKMSKeyId=...`` on S3 and is
     ignored for local files."""
-    return storage_for(uri, s3_endpoint_url).open_write(uri, kms_key_id, run_id)
+    writer = storage_for(uri, s3_endpoint_url).open_write(uri, kms_key_id, run_id)
+    writer.on_upload = on_upload  # (uri, upload id) of each multipart upload it begins
+    return writer
 
 
 def delete_output(uri: str, *, s3_endpoint_url: str | None = None) -> None:

@@ -4,7 +4,11 @@ either as a local process or in Docker (style: override only what a test is abou
 from __future__ import annotations
 
 import copy
+import json
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +92,26 @@ class ContainerProbe:
             stats = requests.get(f"{url}/echo/stats", timeout=5).json()
             with self._lock:
                 self.stats[event.instance] = stats
+
+
+def start_bte_run(folder: Path, request: dict[str, Any], *args: str,
+                  env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`bte run` of ``request`` as a real process (the worktree's code), its job file in ``folder``."""
+    import os
+
+    job = folder / f"{request['TransformJobName']}.json"
+    job.write_text(json.dumps(request))
+    return subprocess.Popen([sys.executable, "-m", "emulator.cli", "run", str(job), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=folder,
+                            env={**os.environ, **(env or {})})
+
+
+def wait_for(condition: Any, what: str, timeout_s: float = 30) -> Any:
+    """Poll ``condition()`` until it is truthy; fail naming ``what`` after the deadline."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")

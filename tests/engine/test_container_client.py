@@ -21,7 +21,6 @@ from emulator.engine.container_client import (
     ParametersAnswer,
     StreamedInvoker,
     ask_execution_parameters,
-    fetch_execution_parameters,
     ping_once,
 )
 from emulator.engine.errors import InvocationFailed
@@ -254,7 +253,7 @@ def test_requests_carry_the_headers_the_services_client_sends(server):
     nothing else beyond Content-Type, Accept and the length (reference section 5)."""
     invoker(server).invoke(b"1,2\n", LABEL)
     assert ping_once(server.url) == 200
-    assert fetch_execution_parameters(server.url) is None  # a 404 is normal
+    assert ask_execution_parameters(server.url).body is None  # a 404: the defaults are used
     post, ping, params = server.seen
     assert set(post) == {"host", "user-agent", "accept-encoding", "content-type", "content-length", "body"}
     assert (post["user-agent"], post["accept-encoding"]) == ("Go-http-client/1.1", "gzip")

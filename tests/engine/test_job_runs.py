@@ -81,6 +81,20 @@ def test_execution_parameters_come_from_the_container_when_the_request_is_silent
     assert stats["requests"] == 12  # one record a request: the container's SINGLE_RECORD won
 
 
+def test_a_slow_but_valid_execution_parameters_answer_is_used_not_dropped(tmp_path, process_target):
+    """It used to be fetched with the 2 s ping time-out: a later answer was dropped without a
+    word and the job ran on the defaults."""
+    write_lines(tmp_path / "in" / "a.csv", 4)
+    container_says = {"MaxConcurrentTransforms": 2, "BatchStrategy": "SINGLE_RECORD", "MaxPayloadInMB": 1}
+    kwargs = process_target.kwargs("echo", env={"ECHO_EXECUTION_PARAMETERS": json.dumps(container_says),
+                                                "ECHO_EXECUTION_PARAMETERS_DELAY_S": "3"})
+    result = run_transform_job(job_request("params-slow", str(tmp_path / "in"), str(tmp_path / "out")), **kwargs)
+    assert result.status == "Completed", result.failure_reason
+    [resolved] = result.log.of(ev.ParametersResolved)
+    assert (resolved.max_concurrent_transforms, resolved.batch_strategy, resolved.max_payload_in_mb) == (
+        2, "SingleRecord", 1)
+
+
 def test_request_beats_container_and_defaults_fill_the_rest(tmp_path, target):
     data = write_lines(tmp_path / "in" / "a.csv", 3000, width=1000)  # ~3 MB
     probe = ContainerProbe()
