@@ -14,7 +14,6 @@ data-log stream (with one instance, the usual case, that is exact).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -59,7 +58,9 @@ class RunRecorder:
     def _record(self, event: ev.Event) -> None:
         if self._events.closed:
             return
-        self._events.write(json.dumps({"event": type(event).__name__, **dataclasses.asdict(event)}, default=str) + "\n")
+        # vars(), not dataclasses.asdict(): events are flat, and asdict's deep copy costs the
+        # engine ~10x more per mini-batch.
+        self._events.write(json.dumps({"event": type(event).__name__, **vars(event)}, default=str) + "\n")
         match event:
             case ev.JobStateChanged(status=status, failure_reason=reason):
                 changes: dict[str, Any] = {"status": status, "failure_reason": reason}
