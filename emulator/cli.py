@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--state-dir", help="job store folder (default $BTE_STATE_DIR, else ~/.bte)")
     report.add_argument("--s3-endpoint-url", help="S3-compatible endpoint of the run's inputs, for byte ranges")
 
+    diff = verbs.add_parser("diff", help="compare two finished runs' outputs record by record (exit 1 if they differ)")
+    diff.add_argument("run_a", metavar="JOB_A", help="a TransformJobName (its latest run) or a run id")
+    diff.add_argument("run_b", metavar="JOB_B", help="a TransformJobName (its latest run) or a run id")
+    diff.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    diff.add_argument("--state-dir", help="job store folder (default $BTE_STATE_DIR, else ~/.bte)")
+    diff.add_argument("--s3-endpoint-url", help="S3-compatible endpoint of the runs' outputs")
+
     split = verbs.add_parser("split", help="split a CSV file into parts that each start with its header row")
     split.add_argument("file")
     size = split.add_mutually_exclusive_group(required=True)
@@ -109,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _split(args)
         if args.verb == "report":
             return _report(args)
+        if args.verb == "diff":
+            return _diff(args)
         if args.verb == "image":
             return _image(args, parser)
         if args.verb == "cleanup":
@@ -253,6 +262,14 @@ def _report(args: argparse.Namespace) -> int:
     print(text)
     print(f"report: {path}")
     return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from emulator.report.diff import diff_dict, diff_runs, diff_text
+
+    found = diff_runs(args.run_a, args.run_b, state=args.state_dir, s3_endpoint_url=args.s3_endpoint_url)
+    print(json.dumps(diff_dict(found), indent=2) if args.json else diff_text(found))
+    return 1 if found.changed or found.only_in_a or found.only_in_b else 0
 
 
 def _split(args: argparse.Namespace) -> int:
