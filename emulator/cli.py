@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--state-dir", help="job store folder (default $BTE_STATE_DIR, else ~/.bte)")
     report.add_argument("--s3-endpoint-url", help="S3-compatible endpoint of the run's inputs, for byte ranges")
 
+    runs = verbs.add_parser("runs", help="list the runs the job store keeps, newest first")
+    runs.add_argument("job", nargs="?", metavar="JOB", help="only this TransformJobName's runs")
+    runs.add_argument("--json", action="store_true", help="print the runs as JSON")
+    runs.add_argument("--state-dir", help="job store folder (default $BTE_STATE_DIR, else ~/.bte)")
+
     diff = verbs.add_parser("diff", help="compare two finished runs' outputs record by record (exit 1 if they differ)")
     diff.add_argument("run_a", metavar="JOB_A", help="a TransformJobName (its latest run) or a run id")
     diff.add_argument("run_b", metavar="JOB_B", help="a TransformJobName (its latest run) or a run id")
@@ -118,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.verb == "diff":
             return _diff(args)
+        if args.verb == "runs":
+            return _runs(args)
         if args.verb == "image":
             return _image(args, parser)
         if args.verb == "cleanup":
@@ -195,7 +202,9 @@ def _run(args: argparse.Namespace) -> int:
     else:
         for source, output in result.outputs.items():
             print(f"{source} -> {output}")
-    if args.report is not None and recorder:
+    if args.report is not None and recorder is None:
+        console.print("[yellow]warning[/yellow] no report: this run is not in the job store", highlight=False)
+    elif args.report is not None and recorder:
         from emulator.report import write_report
 
         path, _ = write_report(recorder.run_id, out=args.report or None, s3_endpoint_url=args.s3_endpoint_url)
@@ -261,6 +270,14 @@ def _report(args: argparse.Namespace) -> int:
     path, text = write_report(args.run, state=args.state_dir, out=args.out, s3_endpoint_url=args.s3_endpoint_url)
     print(text)
     print(f"report: {path}")
+    return 0
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from emulator.report.runs import list_runs, runs_text
+
+    found = list_runs(args.job, state=args.state_dir)
+    print(json.dumps(found, indent=2) if args.json else runs_text(found))
     return 0
 
 

@@ -57,3 +57,31 @@ def test_unknown_run_names_the_store(tmp_path):
 
     with pytest.raises(RunNotFound, match="no run of a transform job named"):
         write_report("nope", state=tmp_path)
+
+
+def test_run_with_report_then_runs_lists_both_runs_latest_first(tmp_path):
+    import json as jsonlib
+    import os
+
+    from tests.engine.jobs import SAMPLES, job_request
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_bytes(b"1,2\n3,4\n")
+    job = tmp_path / "job.json"
+    job.write_text(jsonlib.dumps(job_request("twice", str(tmp_path / "in"), str(tmp_path / "out"))))
+    env = {**os.environ, "BTE_STATE_DIR": str(tmp_path / "state")}
+    bte = [sys.executable, "-m", "emulator.cli"]
+    first = subprocess.run([*bte, "run", str(job), "--model-dir", str(SAMPLES / "echo"), "-q", "--report"],
+                           capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr
+    report = next(line.split(": ", 1)[1] for line in first.stderr.splitlines() if line.startswith("report: "))
+    assert report.endswith("report.html") and "Plotly.newPlot" in open(report).read()
+    second = subprocess.run([*bte, "run", str(job), "--model-dir", str(SAMPLES / "echo"), "-q"],
+                            capture_output=True, text=True, env=env)
+    assert second.returncode == 0, second.stderr
+    runs = jsonlib.loads(subprocess.run([*bte, "runs", "twice", "--json"], capture_output=True, text=True,
+                                        env=env).stdout)
+    assert [r["Latest"] for r in runs] == [True, False] and {r["Status"] for r in runs} == {"Completed"}
+    assert runs[1]["RunId"] in report  # the first run's report sits in its run folder
+    text = subprocess.run([*bte, "report", "twice"], capture_output=True, text=True, env=env).stdout
+    assert f"(run {runs[0]['RunId']})" in text  # the name stands for its latest run
