@@ -13,12 +13,6 @@ pytest_plugins = [
 
 
 @pytest.fixture(autouse=True)
-def _state_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`bte run` records every run in the job store: keep tests' runs out of ~/.bte."""
-    monkeypatch.setenv("BTE_STATE_DIR", str(tmp_path_factory.mktemp("bte-state")))
-
-
-@pytest.fixture(autouse=True)
 def _clean_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep a developer's own AWS settings from reaching tests (httpx does the same for proxies)."""
     for name in list(os.environ):

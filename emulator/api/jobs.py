@@ -21,7 +21,6 @@ from emulator.api.settings import ServerSettings
 from emulator.api.wire import AwsError, validation
 from emulator.engine import events as ev
 from emulator.engine.runner import JobRunner
-from emulator.runtime import live_process_ids
 from emulator.spec.errors import BteError, ServiceError
 from emulator.store.db import ACTIVE, Store
 from emulator.store.paths import new_run_id
@@ -41,7 +40,6 @@ class JobManager:
         self._runners: dict[str, JobRunner] = {}
         self._stop_requested: set[str] = set()
         self._threads: dict[str, threading.Thread] = {}
-        self._claimed_pids: set[int] = set()
         self._shutting_down = False
 
     # -- CreateTransformJob ------------------------------------------------------------
@@ -117,7 +115,7 @@ class JobManager:
                     return
                 run_prepared(
                     prepared, s3_endpoint_url=self.settings.jobs_s3_endpoint(),
-                    listeners=[recorder, self._pid_listener(run_id)],
+                    listeners=[recorder],
                     on_runner=lambda runner: self._attach(run_id, runner), creation_time=creation, run_id=run_id,
                 )
         except Exception as exc:  # the run must end in the store whatever happened
@@ -137,20 +135,6 @@ class JobManager:
             if run_id in self._stop_requested:
                 runner.stop()
 
-    def _pid_listener(self, run_id: str) -> ev.Listener:
-        """Records the local model-server processes of a run, so a restart can end them."""
-        pids: list[int] = []
-
-        def listener(event: ev.Event) -> None:
-            if isinstance(event, ev.InstanceStarted) and event.runtime == "process":
-                with self._lock:
-                    new = [pid for pid in live_process_ids() if pid not in self._claimed_pids]
-                    self._claimed_pids.update(new)
-                pids.extend(new)
-                self.store.update_run(run_id, process_ids=pids)
-
-        return listener
-
     # -- StopTransformJob --------------------------------------------------------------
     def stop(self, name: str) -> None:
         run = self.store.latest_run(name)
@@ -167,9 +151,9 @@ class JobManager:
             ours = run.run_id in self._threads
         if runner is not None:
             runner.stop()
-        elif not ours and run.owner_pid and run.owner_pid != os.getpid():
+        elif not ours and run.owner is not None and run.owner.pid != os.getpid():
             if run.owner_alive():  # a `bte run` elsewhere: SIGTERM stops it as Ctrl-C does
-                os.kill(run.owner_pid, signal.SIGTERM)
+                os.kill(run.owner.pid, signal.SIGTERM)
             else:
                 self.store.update_run(run.run_id, status="Failed", end_time=time.time(),
                                       failure_reason="InternalServerError: bte: the process running the job is gone")

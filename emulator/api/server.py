@@ -59,7 +59,7 @@ def serve(settings: ServerSettings) -> int:
     credential = Credential.parse(settings.credentials) if settings.credentials else None
     _prepare_environment(settings, credential)
     store = Store(settings.state_dir)
-    ended = recover(store)
+    ended = recover(store, external_s3=settings.s3_endpoint_url)
     sock = bind(settings.host, settings.port)
     settings.url = settings.own_url(sock.getsockname()[1])
     app = RequestGuard(build_app(store, settings), credential)
@@ -96,6 +96,8 @@ def _prepare_environment(settings: ServerSettings, credential: Credential | None
     # moto files every unsigned or unknown-key request under one account: make it the
     # account of bte's ARNs, so STS GetCallerIdentity and the ARNs agree.
     os.environ.setdefault("MOTO_ACCOUNT_ID", settings.account)
+    if settings.state_dir:  # every room of this process (run records, the store) uses one state directory
+        os.environ["BTE_STATE_DIR"] = str(settings.state_dir)
     if settings.s3_endpoint_url is None:
         # Jobs read and write this server's own S3, which checks no signature; boto3 still
         # needs some credentials to sign with.

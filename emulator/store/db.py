@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.processes import ProcessIdentity, is_running, this_process
 from emulator.store.paths import state_dir
 
 DB_NAME = "bte.sqlite3"
@@ -32,8 +33,7 @@ CREATE TABLE IF NOT EXISTS models (
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, name TEXT NOT NULL, origin TEXT NOT NULL, request TEXT NOT NULL,
     model TEXT, status TEXT NOT NULL, failure_reason TEXT, creation_time REAL NOT NULL,
-    start_time REAL, end_time REAL, last_modified REAL NOT NULL, owner_pid INTEGER, owner_started INTEGER,
-    process_ids TEXT NOT NULL DEFAULT '[]');
+    start_time REAL, end_time REAL, last_modified REAL NOT NULL, owner TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (
     name TEXT PRIMARY KEY, run_id TEXT NOT NULL, creation_time REAL NOT NULL,
     status TEXT NOT NULL, last_modified REAL NOT NULL);
@@ -68,24 +68,11 @@ class RunRecord:
     start_time: float | None
     end_time: float | None
     last_modified: float
-    owner_pid: int | None
-    owner_started: int | None  # the owner's start time (clock ticks since boot), to tell a reused pid
-    process_ids: tuple[int, ...]
+    owner: ProcessIdentity | None  # the bte process that runs it (pid and start time)
 
     def owner_alive(self) -> bool:
         """Whether the process that runs this run (bte serve or bte run) still runs."""
-        if not self.owner_pid:
-            return False
-        started = process_started(self.owner_pid)
-        if self.owner_started is not None and started is not None:
-            return started == self.owner_started
-        try:
-            os.kill(self.owner_pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+        return self.owner is not None and is_running(self.owner)
 
 
 @dataclass(frozen=True)
@@ -160,9 +147,9 @@ class Store:
                 return False
             db.execute(
                 "INSERT INTO runs (run_id, name, origin, request, model, status, creation_time, last_modified,"
-                " owner_pid, owner_started) VALUES (?, ?, ?, ?, ?, 'InProgress', ?, ?, ?, ?)",
+                " owner) VALUES (?, ?, ?, ?, ?, 'InProgress', ?, ?, ?)",
                 (run_id, name, origin, json.dumps(request), json.dumps(model) if model is not None else None,
-                 creation_time, creation_time, os.getpid(), process_started(os.getpid())),
+                 creation_time, creation_time, this_process().as_label()),
             )
             db.execute(
                 "INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, 'InProgress', ?)",
@@ -171,12 +158,10 @@ class Store:
         return True
 
     def update_run(self, run_id: str, **changes: Any) -> None:
-        """Set columns of a run (status, failure_reason, start_time, end_time, owner_pid)."""
+        """Set columns of a run (status, failure_reason, start_time, end_time, owner label)."""
         if not changes:
             return
         changes.setdefault("last_modified", time.time())
-        if "process_ids" in changes:
-            changes["process_ids"] = json.dumps(list(changes["process_ids"]))
         columns = ", ".join(f"{column} = ?" for column in changes)
         with self._tx() as db:
             db.execute(f"UPDATE runs SET {columns} WHERE run_id = ?", (*changes.values(), run_id))
@@ -243,16 +228,7 @@ def _run(row: sqlite3.Row) -> RunRecord:
         run_id=row["run_id"], name=row["name"], origin=row["origin"], request=json.loads(row["request"]),
         model=json.loads(row["model"]) if row["model"] else None, status=row["status"],
         failure_reason=row["failure_reason"], creation_time=row["creation_time"], start_time=row["start_time"],
-        end_time=row["end_time"], last_modified=row["last_modified"], owner_pid=row["owner_pid"],
-        owner_started=row["owner_started"], process_ids=tuple(json.loads(row["process_ids"])),
+        end_time=row["end_time"], last_modified=row["last_modified"],
+        owner=ProcessIdentity.from_label(row["owner"] or ""),
     )
 
-
-def process_started(pid: int) -> int | None:
-    """When process ``pid`` started (clock ticks since boot, from /proc); None where unknown."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
-        return None
-    # The command name (field 2) may hold spaces and parentheses: count from the last ")".
-    return int(stat[stat.rindex(b")") + 2:].split()[19])

@@ -6,21 +6,26 @@ import os
 import subprocess
 import sys
 
+from emulator.processes import ProcessIdentity, start_time
 from emulator.runtime import free_port
 from emulator.store.db import Store
 from tests.api.server import BteServer
 from tests.engine.jobs import SAMPLES, job_request
 
 
-def dead_pid() -> int:
+def dead_owner() -> str:
+    """The owner label (pid@start time) of a process that has ended."""
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    identity = ProcessIdentity(gone.pid, start_time(gone.pid))
     gone.wait()
-    return gone.pid
+    return identity.as_label()
 
 
 def test_a_run_whose_owner_died_ends_failed_and_its_model_server_is_killed(tmp_path):
+    owner = dead_owner()
+    # A model server as the process runtime starts one: it names its owner and its job.
     env = dict(os.environ, SM_MODEL_DIR=str(SAMPLES / "echo"), SAGEMAKER_BIND_TO_PORT=str(free_port()),
-               BTE_BIND_HOST="127.0.0.1", PYTHONPATH=str(SAMPLES.parent))
+               BTE_BIND_HOST="127.0.0.1", PYTHONPATH=str(SAMPLES.parent), BTE_OWNER=owner, BTE_JOB="left-behind")
     model_server = subprocess.Popen([sys.executable, "-m", "emulator.serving", "serve"], env=env,
                                     cwd=SAMPLES / "echo", start_new_session=True,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -28,7 +33,7 @@ def test_a_run_whose_owner_died_ends_failed_and_its_model_server_is_killed(tmp_p
         store = Store(tmp_path / "state")
         store.add_run("r-orphan", job_request("left-behind", "s3://b/in/", "s3://b/out/"), model=None,
                       origin="run", creation_time=1_700_000_000.0)
-        store.update_run("r-orphan", owner_pid=dead_pid(), process_ids=[model_server.pid], start_time=1_700_000_001.0)
+        store.update_run("r-orphan", owner=owner, start_time=1_700_000_001.0)
         store.close()
 
         server = BteServer(tmp_path / "state").start()
