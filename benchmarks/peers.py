@@ -242,7 +242,8 @@ def set_up(with_sdk: bool) -> list[str]:
         print("installing docker-compose (SDK local mode needs it) ...", file=sys.stderr)
         subprocess.run(["apt-get", "install", "-y", "-qq", "docker-compose"], check=True, capture_output=True,
                        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    subprocess.run(["bash", str(REPO / "scripts" / "client_venvs.sh")], check=True)  # cached: a no-op once made
+    if not all((VENVS / s / "bin" / "python").exists() for s in ("sdk2", "sdk3")):
+        subprocess.run(["bash", str(REPO / "scripts" / "client_venvs.sh")], check=True)
     return ["sdk2", "sdk3"]
 
 

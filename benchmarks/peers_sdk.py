@@ -44,7 +44,8 @@ def main() -> int:
         max_payload=job.get("MaxPayloadInMB"),
         sagemaker_session=session,
     )
-    transformer.transform(case["input"], content_type="text/csv", split_type="Line", wait=True, logs=False)
+    # A job name given: v3 would otherwise look the model up over AWS to name the job.
+    transformer.transform(case["input"], content_type="text/csv", split_type="Line", job_name=name, wait=True, logs=False)
     return 0
 
 
