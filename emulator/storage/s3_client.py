@@ -10,7 +10,11 @@ plain host name, where virtual-hosted addressing (``bucket.host``) does not reso
 when the endpoint in effect is not AWS's own, bte uses path-style addressing, unless the
 profile sets ``s3 = addressing_style = ...`` itself, which is then honoured.
 
-Clients are cached per endpoint and per AWS_* environment (tests and long-lived
+Retries: botocore's ``standard`` mode (unless AWS_RETRY_MODE or the profile's
+``retry_mode`` chooses another; AWS_MAX_ATTEMPTS is honoured), plus bte's ride-out of an
+endpoint that is down for a while (``s3_retry.py``, BTE_S3_OUTAGE_SECONDS).
+
+Clients are cached per endpoint and per AWS_* / BTE_S3_* environment (tests and long-lived
 processes that change the environment get a fresh client).
 """
 
@@ -34,6 +38,7 @@ from emulator.storage.errors import (
     ObjectMissing,
     StorageError,
 )
+from emulator.storage.s3_retry import OUTAGE_ENV, OutageRetry, outage_seconds
 
 _clients: dict[tuple[str | None, tuple[tuple[str, str], ...]], Any] = {}
 _lock = threading.Lock()
@@ -54,7 +59,7 @@ _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
 
 def s3_client(endpoint_url: str | None = None) -> Any:
     """The boto3 S3 client for ``endpoint_url`` (None: whatever the AWS settings say)."""
-    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("AWS_", "BTE_S3_"))))
     key = (endpoint_url, env)
     with _lock:  # boto3 sessions are not thread-safe; clients are
         client = _clients.get(key)
@@ -64,15 +69,22 @@ def s3_client(endpoint_url: str | None = None) -> Any:
 
 
 def _create(endpoint_url: str | None) -> Any:
+    window = outage_seconds()
     try:
         core = botocore.session.Session()
-        user_s3 = core.get_scoped_config().get("s3") or {}
+        scoped = core.get_scoped_config()
+        user_s3 = scoped.get("s3") or {}
         session = boto3.session.Session(botocore_session=core)
-        client = session.client("s3", endpoint_url=endpoint_url)
+        config = Config()
+        if not os.environ.get("AWS_RETRY_MODE") and "retry_mode" not in scoped:
+            config = Config(retries={"mode": "standard"})
+        client = session.client("s3", endpoint_url=endpoint_url, config=config)
         if "addressing_style" not in user_s3 and not _is_aws(client.meta.endpoint_url):
-            client = session.client(
-                "s3", endpoint_url=endpoint_url, config=Config(s3={"addressing_style": "path"})
-            )
+            config = config.merge(Config(s3={"addressing_style": "path"}))
+            client = session.client("s3", endpoint_url=endpoint_url, config=config)
+        if window > 0:
+            # First, so its delay wins over botocore's own handler (which still counts attempts).
+            client.meta.events.register_first("needs-retry.s3", OutageRetry(window, endpoint_of(client)))
     except botocore.exceptions.ProfileNotFound as exc:
         raise AccessDenied(
             f"The AWS profile {exc.kwargs.get('profile')!r} (AWS_PROFILE) is not in ~/.aws/config or "
@@ -119,7 +131,9 @@ def translate(
             )
         if code in _MISSING_CODES:
             return ObjectMissing(f'The S3 object "{uri}" does not exist at {endpoint} ({doing}).', uri=uri)
-        if kms_key_id and (code in ("NotImplemented", "KMS.NotFoundException", "KMS.DisabledException") or "KMS" in text):
+        # SeaweedFS without a KMS answers a write with SSEKMSKeyId with a bare InternalError.
+        kms_codes = ("NotImplemented", "KMS.NotFoundException", "KMS.DisabledException", "InternalError")
+        if kms_key_id and (code in kms_codes or "KMS" in text):
             return KmsNotSupported(
                 f'The S3 endpoint {endpoint} refused server-side encryption with KmsKeyId "{kms_key_id}" '
                 f'while {doing} "{uri}": {code}: {text}. Configure KMS on the server, or drop KmsKeyId.',
@@ -144,9 +158,10 @@ def translate(
         return AccessDenied(f'AWS credentials could not be obtained for {doing} "{uri}": {exc}.', uri=uri)
     if isinstance(exc, (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)):
         return EndpointUnreachable(
-            f'The S3 endpoint {endpoint} did not answer while {doing} "{uri}": {exc}. Check that the '
-            "server is running and that AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (or the profile's "
-            "endpoint_url, or bte's --s3-endpoint-url) points at it.",
+            f'The S3 endpoint {endpoint} did not answer while {doing} "{uri}": {exc}. bte retried for '
+            f"{outage_seconds():g} s ({OUTAGE_ENV}). Check that the server is running and that "
+            "AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (or the profile's endpoint_url, or bte's "
+            "--s3-endpoint-url) points at it.",
             uri=uri,
         )
     return StorageError(f'S3 error while {doing} "{uri}" at {endpoint}: {exc}', uri=uri)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import time
 
 import pytest
 
@@ -15,6 +16,7 @@ from emulator.storage import (
     NoObjectsFound,
     NoSuchBucket,
     ObjectMissing,
+    StorageError,
     check_output_path,
     list_inputs,
     open_input,
@@ -172,10 +174,44 @@ def test_endpoint_that_does_not_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore's own retry setting; keeps the test fast
+    monkeypatch.setenv("BTE_S3_OUTAGE_SECONDS", "1.5")  # 30 by default
     endpoint = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
     with pytest.raises(EndpointUnreachable) as info:
         list_inputs("s3://any-bucket/in/", s3_endpoint_url=endpoint)
+    assert 1.5 <= time.monotonic() - started < 5  # retried for the window, then gave up
     text = str(info.value)
     assert f'The S3 endpoint {endpoint} did not answer while listing "s3://any-bucket/in/"' in text
+    assert "bte retried for 1.5 s (BTE_S3_OUTAGE_SECONDS)" in text
     assert "AWS_ENDPOINT_URL_S3" in text
+
+
+def test_outage_setting_that_is_not_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BTE_S3_OUTAGE_SECONDS", "soon")
+    with pytest.raises(StorageError, match="BTE_S3_OUTAGE_SECONDS='soon' is not a number of seconds"):
+        list_inputs("s3://any-bucket/in/", s3_endpoint_url="http://127.0.0.1:9")
+
+
+def test_inputs_come_in_s3_key_order_whatever_order_the_server_lists(use_server: S3Server, s3_bucket: str) -> None:
+    keys = ["in/a-b.csv", "in/a.csv", "in/a/b.csv", "in/a.csv.x", "in/B.csv", "in/\u00e9.csv"]
+    for key in keys:
+        use_server.client().put_object(Bucket=s3_bucket, Key=key, Body=b"1\n")
+    s3_order = sorted(keys, key=lambda k: k.encode())  # "-" < "." < "/" < "B" < "a" < "\u00e9"
+    listed = [o["Key"] for o in use_server.client().list_objects_v2(Bucket=s3_bucket)["Contents"]]
+    if use_server.kind == "moto":
+        assert listed == s3_order
+    else:  # SeaweedFS lists its directory tree: a folder "a/" before its sibling "a-b.csv"
+        assert listed == ["in/B.csv", "in/a/b.csv", "in/a-b.csv", "in/a.csv", "in/a.csv.x", "in/\u00e9.csv"]
+    assert [o.uri for o in list_inputs(f"s3://{s3_bucket}/in/")] == [f"s3://{s3_bucket}/{k}" for k in s3_order]
+
+
+def test_refused_signature_on_a_server_that_checks_it(seaweedfs_s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SeaweedFS checks every request's signature, as MinIO and S3 do (moto's shared server does not).
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", seaweedfs_s3_server.endpoint_url)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    with pytest.raises(AccessDenied) as info:
+        list_inputs("s3://some-bucket/in/")
+    assert f'refused by the S3 endpoint {seaweedfs_s3_server.endpoint_url} while listing: SignatureDoesNotMatch' in str(info.value)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "unknown-key")
+    with pytest.raises(AccessDenied, match="InvalidAccessKeyId"):
+        list_inputs("s3://some-bucket/in/")
