@@ -1,4 +1,10 @@
-"""Suite-wide fixtures. Room-specific reusable fixtures live in tests/fixtures/."""
+"""Suite-wide fixtures. Room-specific reusable fixtures live in tests/fixtures/.
+
+S3: a test that takes ``s3_server`` (and ``s3_bucket``) runs once against each real S3
+server, moto's and SeaweedFS's (``test_x[moto]``, ``test_x[seaweedfs]``), started once per
+session; ``s3_server.kind`` says which. Fault tests that need a server of their own to
+kill and restart use ``weed_server``. See tests/fixtures/s3.py.
+"""
 
 from __future__ import annotations
 

@@ -132,6 +132,7 @@ class WeedServer:
             self.proc = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                 start_new_session=True,  # a Ctrl-C meant for bte reaches weed only through stop()
+                preexec_fn=_die_with_parent,
             )
         self._wait_ready(timeout)
 
@@ -181,6 +182,16 @@ class WeedServer:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, have the kernel stop weed when the process
+    that started it dies without calling stop() (killed, crashed)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _port_free(port: int) -> bool:

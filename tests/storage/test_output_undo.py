@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator.storage import open_output
-from tests.fixtures.s3 import S3Server
+from tests.fixtures.s3 import S3_SERVER_KINDS, S3Server
 
 
 def commit(uri: str, data: bytes, run_id: str) -> object:
@@ -51,13 +51,15 @@ class S3Place:
         return sorted(k for k in keys if k != "out/a.csv.out") + [u["Key"] for u in uploads]
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=["local", *S3_SERVER_KINDS])
 def place(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalPlace | S3Place:
     if request.param == "local":
         return LocalPlace(tmp_path)
-    server: S3Server = request.getfixturevalue("s3_server")
+    server: S3Server = request.getfixturevalue(f"{request.param}_s3_server")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", server.endpoint_url)
-    return S3Place(server, request.getfixturevalue("s3_bucket"))
+    bucket = server.new_bucket()
+    request.addfinalizer(lambda: server.remove_bucket(bucket))
+    return S3Place(server, bucket)
 
 
 Place = LocalPlace | S3Place
