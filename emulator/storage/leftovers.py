@@ -73,6 +73,8 @@ def _s3(client: Any, output_path: str, run_id: str, uploads: Iterable[tuple[str,
                     removed.append(f"s3://{loc.bucket}/{item['Key']}")
         for uri, upload_id in uploads:
             target = _s3_location(uri)
+            if not _still_open(client, target, upload_id):
+                continue  # SeaweedFS answers an abort of a completed upload with success
             try:
                 client.abort_multipart_upload(Bucket=target.bucket, Key=target.key, UploadId=upload_id)
             except botocore.exceptions.ClientError as exc:
@@ -84,6 +86,11 @@ def _s3(client: Any, output_path: str, run_id: str, uploads: Iterable[tuple[str,
         raise translate(exc, client=client, uri=output_path, bucket=loc.bucket, doing="cleaning up after a killed run in",
                         permission='"s3:ListBucket", "s3:DeleteObject", "s3:AbortMultipartUpload"') from exc
     return removed
+
+
+def _still_open(client: Any, target: S3Location, upload_id: str) -> bool:
+    pages = client.get_paginator("list_multipart_uploads").paginate(Bucket=target.bucket, Prefix=target.key)
+    return any(u["UploadId"] == upload_id and u["Key"] == target.key for page in pages for u in page.get("Uploads", []))
 
 
 def _s3_location(uri: str) -> S3Location:
