@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", metavar="FILE", help="where to write the HTML (default: report.html in the run folder)")
     report.add_argument("--state-dir", help="job store folder (default $BTE_STATE_DIR, else ~/.bte)")
     report.add_argument("--s3-endpoint-url", help="S3-compatible endpoint of the run's inputs, for byte ranges")
+    report.add_argument("--compare", metavar="JOB_B", help="line this run's outputs up with another run's (bte diff)")
 
     runs = verbs.add_parser("runs", help="list the runs the job store keeps, newest first")
     runs.add_argument("job", nargs="?", metavar="JOB", help="only this TransformJobName's runs")
@@ -267,7 +268,8 @@ def _json_arg(text: str | None, flag: str) -> Any:
 def _report(args: argparse.Namespace) -> int:
     from emulator.report import write_report
 
-    path, text = write_report(args.run, state=args.state_dir, out=args.out, s3_endpoint_url=args.s3_endpoint_url)
+    path, text = write_report(args.run, state=args.state_dir, out=args.out, s3_endpoint_url=args.s3_endpoint_url,
+                              compare=args.compare)
     print(text)
     print(f"report: {path}")
     return 0

@@ -100,8 +100,12 @@ def _survey_lines(plan: Plan, survey: Survey) -> list[str]:
         limit = "no limit" if p.max_payload_in_mb == 0 else f"MaxPayloadInMB={p.max_payload_in_mb}"
         lines.append(f"Mini-batches ({scenario.label}: {p.batch_strategy}, {limit}):")
         for obj in plan.inputs:
-            lines += _object_lines(obj.display_name, survey.instance_of[obj.uri], obj.size,
-                                   scenario.scans[obj.uri])
+            scan = scenario.scans[obj.uri]
+            if plan.spec.split_type == "None" and not scan.streamed and scan.complete:
+                lines.append(f"  {obj.display_name} -> {survey.instance_of[obj.uri]}: one request (SplitType None) "
+                             f"of {size(scan.size)}, within the {size(p.max_payload_in_mb << 20)} MaxPayloadInMB allows")
+                continue
+            lines += _object_lines(obj.display_name, survey.instance_of[obj.uri], obj.size, scan)
     if survey.preview:
         pv = survey.preview
         lines.append("DataProcessing, on the first record:")
@@ -119,6 +123,8 @@ def _object_lines(name: str, instance: str, stored: int, scan: ObjectScan) -> li
     if scan.streamed:
         head = f"  {name} -> {instance}: {size(stored)}, one request, streamed (MaxPayloadInMB 0)"
         return [head]
+    if scan.failure and not scan.batches:
+        return [f"  {name} -> {instance}: {size(stored)} stored; the run will fail this file: {scan.failure}"]
     lines = [f"  {name} -> {instance}: {ge}{size(scan.size)}, {ge}{scan.records} record(s), "
              f"{ge}{scan.batches} mini-batch(es)"]
     if scan.batches:

@@ -11,13 +11,14 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from emulator.report.diff import RunDiff
 from emulator.report.ranges import Ranges
 from emulator.report.timeline import PERCENTILES, Timeline, throughput
 
 COLOURS = {"ok": "#4C78A8", "retried": "#F58518", "failed": "#E45756"}
 
 
-def report_html(timeline: Timeline, ranges: Ranges, *, title: str) -> str:
+def report_html(timeline: Timeline, ranges: Ranges, *, title: str, diff: RunDiff | None = None) -> str:
     figures = [("timeline", _gantt(timeline, ranges)), ("throughput", _throughput(timeline)),
                ("latency", _latency(timeline)), ("breakdown", _breakdown(timeline))]
     charts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), div_id=name,
@@ -25,6 +26,8 @@ def report_html(timeline: Timeline, ranges: Ranges, *, title: str) -> str:
               for i, (name, fig) in enumerate(figures)]
     body = [f"<h1>{_e(title)}</h1>", _run_table(timeline), charts[0], _instance_table(timeline), *charts[1:],
             "<h2>Files: planned beside what happened</h2>", _file_table(timeline, ranges)]
+    if diff is not None:
+        body += [f"<h2>Outputs compared with run {_e(diff.run_a)}</h2>", _diff_table(diff)]
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + _e(title) + "</title><style>"
             "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin:1em 0}"
             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#eee}"
@@ -126,6 +129,18 @@ def _file_table(t: Timeline, ranges: Ranges) -> str:
              "ok" if info.get("ok") else (info.get("reason") or "not finished"), info.get("output") or ""]
             for source, info in sorted(t.files.items())]
     return _table(["file", "instance", "mini-batches planned", "mini-batches sent", "outcome", "output"], rows)
+
+
+def _diff_table(d: RunDiff) -> str:
+    rows: list[list[Any]] = []
+    for f in d.files:
+        largest = "" if f.largest_change is None else f"{f.largest_change:g} (record {f.largest_at})"
+        rows.append([f.source, f.records_b, f.changed, largest, ""])
+        rows += [["", "", f"record {i}", left if left is not None else "(none)", right if right is not None else "(none)"]
+                 for i, left, right in f.first]
+    rows += [[name, "", f"only in {d.run_a}", "", ""] for name in d.only_in_a]
+    rows += [[name, "", f"only in {d.run_b}", "", ""] for name in d.only_in_b]
+    return _table(["file", "records", "records that differ", f"largest change / {d.run_a}", d.run_b], rows)
 
 
 def _table(head: list[str], rows: list[list[Any]]) -> str:

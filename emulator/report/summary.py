@@ -39,9 +39,12 @@ def load_events(store: Store, run: RunRecord) -> list[dict[str, Any]]:
 
 
 def write_report(name_or_run_id: str, *, state: str | os.PathLike[str] | None = None,
-                 out: str | os.PathLike[str] | None = None, s3_endpoint_url: str | None = None) -> tuple[Path, str]:
+                 out: str | os.PathLike[str] | None = None, s3_endpoint_url: str | None = None,
+                 compare: str | None = None) -> tuple[Path, str]:
     """Write the HTML report of a run (default: ``report.html`` in its run folder); returns
-    its path and the text summary."""
+    its path and the text summary. ``compare``: another run whose outputs are lined up
+    with this one's (``bte diff``), in the report and the summary."""
+    from emulator.report.diff import diff_runs, diff_text
     from emulator.report.html import report_html
     from emulator.report.ranges import byte_ranges
 
@@ -53,10 +56,12 @@ def write_report(name_or_run_id: str, *, state: str | os.PathLike[str] | None = 
     finally:
         store.close()
     ranges = byte_ranges(run.request, timeline, s3_endpoint_url=s3_endpoint_url)
+    diff = diff_runs(compare, run.run_id, state=state, s3_endpoint_url=s3_endpoint_url) if compare else None
     title = f"Transform job {run.name}, run {run.run_id}"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report_html(timeline, ranges, title=title), encoding="utf-8")
-    return path, summary_text(timeline, run.run_id)
+    path.write_text(report_html(timeline, ranges, title=title, diff=diff), encoding="utf-8")
+    text = summary_text(timeline, run.run_id)
+    return path, text + ("\n" + diff_text(diff) if diff else "")
 
 
 def summary_text(t: Timeline, run_id: str = "") -> str:

@@ -65,3 +65,13 @@ def test_data_processing_preview_on_the_first_record(tmp_path):
     assert "after InputFilter:  '[0.5,2]\\n'" in out
     assert 'written to .out:    \'{"id":1,"SageMakerOutput":{"label":1}}\\n\'' in out
     assert "first mini-batch starts: '[0.5,2]\\n[1,3]\\n'" in out  # what the container receives
+
+
+def test_split_type_none_is_one_request_per_file_against_the_limit(tmp_path):
+    none = {"TransformInput": {"SplitType": "None", "ContentType": "application/octet-stream"}}
+    out = bte_plan(tmp_path, {"a.bin": b"x" * 1000, "b.bin": b"y" * ((1 << 20) + 1)}, MaxPayloadInMB=1, **none)
+    assert "a.bin -> cli-plan-1: one request (SplitType None) of 1000 bytes, within the 1.0 MB" in out
+    assert "b.bin -> cli-plan-1: 1.0 MB (1048577 bytes) stored; the run will fail this file" in out
+    assert "ObjectTooLarge" not in out and "SplitType None sends it whole" in out
+    streamed = bte_plan(tmp_path / "s", {"a.bin": b"x" * 1000}, MaxPayloadInMB=0, **none)
+    assert "a.bin -> cli-plan-1: 1000 bytes, one request, streamed (MaxPayloadInMB 0)" in streamed

@@ -83,3 +83,16 @@ def test_numeric_answers_report_the_largest_change():
     assert d.first[2] == (3, None, "9,9")
     j = compare_records("x.jsonl", "a", "b", [b'{"score": [0.1, 0.2]}\n'], [b'{"score": [0.1, 0.5]}\n'])
     assert j.changed == 1 and abs((j.largest_change or 0) - 0.3) < 1e-9
+
+
+def test_report_compares_with_another_run(three_runs, tmp_path):
+    tmp, state = three_runs
+    out = tmp_path / "r.html"
+    done = subprocess.run([sys.executable, "-m", "emulator.cli", "report", "diff-v2", "--compare", "diff-v1",
+                           "--state-dir", str(state), "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    expected = sum(len(changed_lines(tmp / "out-diff-v1" / f"{n}.out", tmp / "out-diff-v2" / f"{n}.out"))
+                   for n in ("a.jsonl", "b.jsonl"))
+    assert f"2 file(s) in both, {expected} record(s) differ" in done.stdout
+    page = out.read_text()
+    assert "Outputs compared with run" in page and "records that differ" in page
