@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import sys
 import threading
 import time
 from typing import Any
@@ -26,6 +27,13 @@ from emulator.store.db import ACTIVE, Store
 from emulator.store.paths import new_run_id
 from emulator.store.recorder import RunRecorder
 from emulator.transform import PreparedJob, prepare, run_prepared
+
+
+def _announce(event: ev.Event) -> None:
+    """One line on the server's stderr per state a job enters, so its operator sees jobs go by."""
+    if isinstance(event, ev.JobStateChanged):
+        reason = f": {event.failure_reason}" if event.failure_reason else ""
+        print(f"bte serve: transform job {event.job} {event.status}{reason}", file=sys.stderr, flush=True)
 
 
 def job_not_found(name: str) -> AwsError:
@@ -115,7 +123,7 @@ class JobManager:
                     return
                 run_prepared(
                     prepared, s3_endpoint_url=self.settings.jobs_s3_endpoint(),
-                    listeners=[recorder],
+                    listeners=[recorder, _announce],
                     on_runner=lambda runner: self._attach(run_id, runner), creation_time=creation, run_id=run_id,
                 )
         except Exception as exc:  # the run must end in the store whatever happened

@@ -31,7 +31,7 @@ def start_job(sagemaker: Any, s3: Any, image: str, name: str, env: dict[str, str
     return body
 
 
-def test_a_job_runs_in_the_background_and_the_waiter_returns_on_completed(sagemaker, s3, sample_image):
+def test_a_job_runs_in_the_background_and_the_waiter_returns_on_completed(server, sagemaker, s3, sample_image):
     body = start_job(sagemaker, s3, sample_image("echo"), "Echo-Job", {"ECHO_LATENCY_MS": "300"},
                      BatchStrategy="SingleRecord", MaxConcurrentTransforms=1)
 
@@ -45,6 +45,8 @@ def test_a_job_runs_in_the_background_and_the_waiter_returns_on_completed(sagema
     assert done["CreationTime"] <= done["TransformStartTime"] <= done["TransformEndTime"]
     assert "FailureReason" not in done
     assert s3.get_object(Bucket="jobs", Key="out/data.csv.out")["Body"].read() == body
+    log = server.log.read_text()
+    assert "bte serve: transform job Echo-Job InProgress\n" in log and "bte serve: transform job Echo-Job Completed\n" in log
 
 
 def test_the_waiter_raises_on_failed_with_the_failure_reason(sagemaker, s3, sample_image):
