@@ -23,7 +23,7 @@ class RecordedRun:
 
 
 def run_recorded(tmp: Path, name: str, files: dict[str, bytes], model_dir: Path = SAMPLES / "echo",
-                 **overrides: Any) -> RecordedRun:
+                 status: str = "Completed", **overrides: Any) -> RecordedRun:
     state = tmp / "state"
     (tmp / "in").mkdir(parents=True, exist_ok=True)
     for file, body in files.items():
@@ -38,7 +38,7 @@ def run_recorded(tmp: Path, name: str, files: dict[str, bytes], model_dir: Path 
     finally:
         recorder.close()
         recorder.store.close()
-    assert result.status == "Completed", result.failure_reason
+    assert result.status == status, result.failure_reason
     return RecordedRun(recorder.run_id, state, probe.stats, files)
 
 

@@ -85,3 +85,27 @@ def test_run_with_report_then_runs_lists_both_runs_latest_first(tmp_path):
     assert runs[1]["RunId"] in report  # the first run's report sits in its run folder
     text = subprocess.run([*bte, "report", "twice"], capture_output=True, text=True, env=env).stdout
     assert f"(run {runs[0]['RunId']})" in text  # the name stands for its latest run
+
+
+def test_retries_and_failures_are_marked_and_add_up_to_what_the_container_saw(tmp_path):
+    from tests.report.conftest import run_recorded
+
+    files = {"a.csv": b"".join(b"%d\n" % i for i in range(8)), "b.csv": b"".join(b"%d\n" % i for i in range(8))}
+    run = run_recorded(tmp_path, "report-faults", files, status="Failed", BatchStrategy="SingleRecord",
+                       MaxConcurrentTransforms=1, MaxPayloadInMB=1,
+                       Environment={"ECHO_FAIL_FIRST_N": "2", "ECHO_REFUSE_EVERY_N": "5"})
+    store = Store(run.state)
+    events = load_events(store, find_run(store, "report-faults"))
+    store.close()
+    timeline = build_timeline(events)
+    kinds = [e["event"] for e in events]
+    bars = timeline.bars
+    assert timeline.status == "Failed" and "415" in (timeline.failure_reason or "")
+    assert sum(b.status == "failed" for b in bars) == kinds.count("MiniBatchFailed") >= 1
+    assert sum(b.retries for b in bars) == kinds.count("MiniBatchRetried") == 2
+    assert bars[0].status == "retried"
+    attempts = sum(1 + b.retries for b in bars)
+    assert attempts == run.stats["report-faults-1"]["requests"]  # every attempt reached the container
+    path, text = write_report("report-faults", state=run.state, out=tmp_path / "r.html")
+    assert "Failed" in text and f"{kinds.count('MiniBatchFailed')} failure(s)" in text
+    assert "after 2 retries" in path.read_text()
