@@ -117,3 +117,22 @@ def test_verbs_name_what_went_wrong(server: ServerProcess) -> None:
     assert missing.stderr.strip() == "bte describe: ValidationException: Could not find requested job with name no-such-job"
     nobody = bte("jobs", "--endpoint-url", "http://127.0.0.1:9")
     assert nobody.returncode == 2 and "cannot reach http://127.0.0.1:9" in nobody.stderr
+
+
+def test_logs_show_the_data_log_and_follow_exits_1_for_a_failed_job(
+        start_server: StartServer, local_echo_model: Path) -> None:
+    server = start_server("--allow-local", str(local_echo_model))
+    s3, sagemaker = boto_client(server.url, "s3"), boto_client(server.url, "sagemaker")
+    s3.create_bucket(Bucket="verbs")
+    s3.put_object(Bucket="verbs", Key="in/data.csv", Body=b"".join(b"%d,x\n" % i for i in range(6)))
+    sagemaker.create_model(ModelName="failing-echo", PrimaryContainer={
+        "ModelDataUrl": local_echo_model.as_uri(), "Environment": {"ECHO_FAIL_EVERY_N": "1"}})  # every request: the job fails
+    start_job(sagemaker, "verbs-failed", "failing-echo")
+
+    followed = bte("logs", "verbs-failed", "--follow", "--poll", "0.2", "--endpoint-url", server.url, timeout=120)
+
+    assert followed.returncode == 1, followed.stderr
+    assert "Transform job verbs-failed: Failed" in followed.stderr
+    data_log = [line for line in followed.stdout.splitlines() if "/data-log] " in line]
+    assert data_log, followed.stdout
+    assert any("[sagemaker logs]" in line and "data.csv" in line for line in data_log), data_log
