@@ -15,19 +15,28 @@ log() { printf '[client_venvs] %s\n' "$*" >&2; }
 PY=${PYTHON:-python3}
 mkdir -p build/venvs
 
-for lock in scripts/client-venvs/*.txt; do
-  name=$(basename "$lock" .txt)
-  dir=build/venvs/$name
-  hash=$(sha256sum "$lock" | cut -c1-16)
-  if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.lock-hash" 2>/dev/null)" = "$hash" ]; then
-    continue
-  fi
-  log "creating $dir from $lock"
-  start=$SECONDS
+make_venv() {  # name lock hash: one venv, logged to build/venvs/NAME.log
+  local name=$1 lock=$2 hash=$3 dir=build/venvs/$1 start=$SECONDS
   rm -rf "$dir"
   "$PY" -m venv "$dir"
   "$dir/bin/pip" install -q --disable-pip-version-check --no-deps -r "$lock" >"build/venvs/$name.log" 2>&1 \
-    || { log "pip failed for $name; last lines of build/venvs/$name.log:"; tail -20 "build/venvs/$name.log" >&2; exit 1; }
+    || { log "pip failed for $name; last lines of build/venvs/$name.log:"; tail -20 "build/venvs/$name.log" >&2; return 1; }
   printf '%s' "$hash" >"$dir/.lock-hash"
   log "$dir ready in $((SECONDS - start)) s"
+}
+
+# The venvs install side by side: pip spends most of its time waiting on the index.
+pids=()
+for lock in scripts/client-venvs/*.txt; do
+  name=$(basename "$lock" .txt)
+  hash=$(sha256sum "$lock" | cut -c1-16)
+  if [ -x "build/venvs/$name/bin/python" ] && [ "$(cat "build/venvs/$name/.lock-hash" 2>/dev/null)" = "$hash" ]; then
+    continue
+  fi
+  log "creating build/venvs/$name from $lock"
+  make_venv "$name" "$lock" "$hash" &
+  pids+=($!)
 done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+exit $failed
