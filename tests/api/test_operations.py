@@ -168,3 +168,30 @@ def test_a_body_that_is_not_json_is_a_serialization_exception(server):
     answer = requests.post(server.url, data=b"{not json", timeout=10, headers={
         "X-Amz-Target": "SageMaker.ListModels", "Content-Type": "application/x-amz-json-1.1"})
     assert answer.status_code == 400 and answer.json()["__type"] == "SerializationException"
+
+
+def test_describe_returns_every_field_sent_and_tags_go_to_list_tags(sagemaker, s3):
+    make_input(s3, "full")
+    sagemaker.create_model(**model_request("full-model", MISSING_IMAGE))
+    request = job_request(
+        "Full-Job", "s3://full/in/", "s3://full/out/", ModelName="full-model",
+        MaxConcurrentTransforms=2, MaxPayloadInMB=3, BatchStrategy="MultiRecord", Environment={"A": "1"},
+        ModelClientConfig={"InvocationsTimeoutInSeconds": 30, "InvocationsMaxRetries": 1},
+        DataProcessing={"InputFilter": "$[1:]", "JoinSource": "Input"},
+        DataCaptureConfig={"DestinationS3Uri": "s3://full/capture/", "GenerateInferenceId": True},
+        ExperimentConfig={"ExperimentName": "exp"},
+        TransformOutput={"Accept": "text/csv"},
+        Tags=[{"Key": "owner", "Value": "me"}],
+    )
+    arn = sagemaker.create_transform_job(**request)["TransformJobArn"]
+    described = sagemaker.describe_transform_job(TransformJobName="Full-Job")
+    for key in ("MaxConcurrentTransforms", "MaxPayloadInMB", "BatchStrategy", "Environment", "ModelClientConfig",
+                "DataCaptureConfig", "ExperimentConfig"):
+        assert described[key] == request[key], key
+    assert described["DataProcessing"] == {"InputFilter": "$[1:]", "JoinSource": "Input", "OutputFilter": "$"}
+    assert described["TransformOutput"] == {"S3OutputPath": "s3://full/out/", "AssembleWith": "Line", "Accept": "text/csv",
+                                            "KmsKeyId": ""}
+    assert described["TransformInput"]["CompressionType"] == "None"
+    assert described["TransformJobArn"] == arn and described["ModelName"] == "full-model"
+    assert "Tags" not in described and "LastModifiedTime" not in described
+    assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "owner", "Value": "me"}]
