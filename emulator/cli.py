@@ -199,7 +199,10 @@ def _run(args: argparse.Namespace) -> int:
             recorder.close()
             recorder.store.close()
     if args.json:
-        print(json.dumps(result.describe(), indent=2, default=_json_default))
+        described = result.describe()
+        if result.failure_detail:
+            described["BteFailureDetail"] = result.failure_detail  # bte's own field, beside the service's
+        print(json.dumps(described, indent=2, default=_json_default))
     else:
         for source, output in result.outputs.items():
             print(f"{source} -> {output}")
@@ -216,6 +219,8 @@ def _run(args: argparse.Namespace) -> int:
         console.print(f"Transform job {result.spec.name}: [red]{result.status}[/red]", highlight=False)
         if result.failure_reason:
             print(f"FailureReason: {result.failure_reason}", file=sys.stderr)
+        if result.failure_detail:
+            print(f"BteFailureDetail: {result.failure_detail}", file=sys.stderr)
     if args.timings:
         timings.mark("reported")
         print(f"Timings of {result.spec.name}:\n{timings.render()}", file=sys.stderr)

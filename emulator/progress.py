@@ -66,7 +66,7 @@ class ProgressDisplay:
                     self.files_done += 1
                     self.progress.update(self.task, detail=self._detail())
                     if not event.ok:
-                        self.console.print(Text.assemble(("file failed ", "red"), event.reason or ""))
+                        self.console.print(Text.assemble(("file failed ", "red"), event.detail or event.reason or ""))
                 case ev.InstanceLog() if self.show_logs:
                     self.console.print(Text.assemble((event.instance, "dim"), " | ", event.line), highlight=False)
                 case ev.InstanceStarted():

@@ -75,14 +75,21 @@ class TransformJobResult:
 
     @property
     def failure_reason(self) -> str | None:
+        """The service's FailureReason text (engine/errors.py)."""
         return self.run.failure_reason
+
+    @property
+    def failure_detail(self) -> str | None:
+        """bte's explanation of the failure: the file, mini-batch, instance, what to change."""
+        return self.run.failure_detail
 
     @property
     def outputs(self) -> dict[str, str]:
         return dict(self.run.outputs)
 
     def describe(self) -> dict[str, Any]:
-        """The DescribeTransformJob-shaped result, filled as the service fills it."""
+        """The DescribeTransformJob-shaped result, filled as the service fills it (only the
+        service's fields: bte's explanation of a failure is :attr:`failure_detail`)."""
 
         def stamp(t: float | None) -> dt.datetime | None:
             return dt.datetime.fromtimestamp(t, dt.timezone.utc) if t else None
@@ -125,6 +132,7 @@ def prepare(
     model_spec = None
     if model is not None:
         model_spec = specs.parse_model(load_request(model), allow_local_uris=True)
+        specs.check_model_for_batch(model_spec)  # what CreateTransformJob refuses, refused here too
         if model_spec.name != spec.model_name:
             raise specs.ValidationException(
                 f"Could not find model \"{specs.model_arn(spec.model_name)}\". bte: the job names ModelName "

@@ -60,8 +60,12 @@ def test_failed_job_exits_non_zero_with_the_failure_reason(tmp_path):
     job.write_text(json.dumps(request))
     done = bte("run", str(job), "--model-dir", str(REPO / "sample_models" / "echo"), "--quiet")
     assert done.returncode == 1
-    assert "FailureReason: AlgorithmError" in done.stderr
-    assert "a.csv: mini-batch 1" in done.stderr, done.stderr
+    assert "FailureReason: AlgorithmError: See job logs for more information\n" in done.stderr
+    assert "BteFailureDetail: " in done.stderr and "a.csv: mini-batch 1" in done.stderr, done.stderr
+    json_run = bte("run", str(job), "--model-dir", str(REPO / "sample_models" / "echo"), "--quiet", "--json")
+    described = json.loads(json_run.stdout)
+    assert described["FailureReason"] == "AlgorithmError: See job logs for more information"
+    assert "a.csv: mini-batch 1" in described["BteFailureDetail"]
 
 
 def test_log_lines_are_not_wrapped_when_stderr_is_not_a_terminal(tmp_path):

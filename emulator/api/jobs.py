@@ -21,6 +21,7 @@ from emulator import spec as specs
 from emulator.api.settings import ServerSettings
 from emulator.api.wire import AwsError, validation
 from emulator.engine import events as ev
+from emulator.engine.errors import INTERNAL_ERROR
 from emulator.engine.runner import JobRunner
 from emulator.spec.errors import BteError, ServiceError
 from emulator.store.db import ACTIVE, Store
@@ -127,8 +128,8 @@ class JobManager:
                     on_runner=lambda runner: self._attach(run_id, runner), creation_time=creation, run_id=run_id,
                 )
         except Exception as exc:  # the run must end in the store whatever happened
-            reason = f"InternalServerError: bte: {exc.__class__.__name__}: {exc}"
-            recorder(ev.JobStateChanged(job=name, status="Failed", failure_reason=reason))
+            recorder(ev.JobStateChanged(job=name, status="Failed", failure_reason=INTERNAL_ERROR,
+                                        failure_detail=f"{exc.__class__.__name__}: {exc}"))
         finally:
             recorder.close()
             with self._lock:
@@ -164,7 +165,8 @@ class JobManager:
                 os.kill(run.owner.pid, signal.SIGTERM)
             else:
                 self.store.update_run(run.run_id, status="Failed", end_time=time.time(),
-                                      failure_reason="InternalServerError: bte: the process running the job is gone")
+                                      failure_reason=INTERNAL_ERROR,
+                                      failure_detail="the process running the job is gone")
 
     # -- shutdown ----------------------------------------------------------------------
     def shutdown(self, timeout_s: float = 60.0) -> None:
@@ -183,10 +185,10 @@ class JobManager:
         run = self.store.run(run_id)
         if run is not None and run.status in (*ACTIVE, "Stopped") and run_id not in self._stop_requested:
             self.store.update_run(run_id, status="Failed", end_time=run.end_time or time.time(),
-                                  failure_reason=SHUTDOWN_REASON)
+                                  failure_reason=INTERNAL_ERROR, failure_detail=SHUTDOWN_DETAIL)
 
 
-SHUTDOWN_REASON = (
-    "InternalServerError: bte: bte serve was shut down while the job ran; its instances were stopped and "
+SHUTDOWN_DETAIL = (
+    "bte serve was shut down while the job ran; its instances were stopped and "
     "no output was kept. Create the job again under a new name."
 )

@@ -13,10 +13,11 @@ from __future__ import annotations
 import time
 
 from emulator import leftovers
+from emulator.engine.errors import INTERNAL_ERROR
 from emulator.store.db import Store
 
-INTERRUPTED_REASON = (
-    "InternalServerError: bte: the bte process running this job (pid {pid}) ended while the job was {status}; "
+INTERRUPTED_DETAIL = (
+    "the bte process running this job (pid {pid}) ended while the job was {status}; "
     "its instances were removed when bte serve started again. Create the job again under a new name."
 )
 
@@ -32,7 +33,8 @@ def recover(store: Store, *, external_s3: str | None = None) -> list[str]:
             leftovers.clean_up_runs(run.name, s3_endpoint_url=external_s3)
         store.update_run(
             run.run_id, status="Failed", end_time=time.time(),
-            failure_reason=INTERRUPTED_REASON.format(pid=run.owner.pid if run.owner else "?", status=run.status),
+            failure_reason=INTERNAL_ERROR,
+            failure_detail=INTERRUPTED_DETAIL.format(pid=run.owner.pid if run.owner else "?", status=run.status),
         )
         ended.append(run.name)
     return ended

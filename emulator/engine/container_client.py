@@ -1,7 +1,8 @@
 """The platform's side of the container contract: /ping, /execution-parameters, /invocations.
 
-Failure texts start with the service's own words (reference sections 3 and 7) and then
-say, in bte's words, which file and mini-batch, what came back and what to change.
+A failed invocation raises InvocationFailed with the service's FailureReason text as its
+``reason`` and bte's explanation (which file and mini-batch, what came back, what to
+change) as its message; the data log gets the service's lines (reference section 7).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Callable, Iterable, Iterator, TypeVar
 import requests
 import urllib3
 
-from emulator.engine.errors import InvocationFailed
+from emulator.engine.errors import ALGORITHM_ERROR, CLIENT_ERROR, InvocationFailed
 from emulator.engine.wire_errors import describe
 
 T = TypeVar("T")
@@ -56,6 +57,7 @@ def ping_interval(waited_s: float) -> float:
         return 0.05
     return PING_INTERVAL_S
 _EXCERPT = 300
+_MESSAGE_MAX = 64 * 1024  # of an error answer's body in the data log: enough for a traceback
 
 
 def excerpt(body: bytes, limit: int = _EXCERPT) -> str:
@@ -179,7 +181,8 @@ class Invoker:
                     status = response.status_code
                     if 200 <= status < 300:
                         return take(response)  # an answer that breaks off is retried like no answer
-                    detail = excerpt(read_whole(response))
+                    answer = read_whole(response)
+                    detail = excerpt(answer)
             except requests.Timeout:
                 last = (
                     f"Unable to get response from algorithm: no answer within "
@@ -191,22 +194,22 @@ class Invoker:
                 self._log(label, ["Unable to get response from algorithm"])
             else:
                 if 400 <= status < 500:
-                    self._log(label, [f"ClientError: {status}", "", "Message:", *detail.splitlines()])
+                    self._log(label, [f"ClientError: {status}", *message_lines(answer)])
                     raise InvocationFailed(
-                        f"ClientError: See job logs for more information. bte: {label} answered "
-                        f"HTTP {status}: {detail!r}. The model refused this input: "
-                        "check ContentType, SplitType and the records in that byte range."
+                        f"{label} answered HTTP {status}: {detail!r}. The model refused this input: "
+                        "check ContentType, SplitType and the records in that byte range.",
+                        CLIENT_ERROR,
                     )
                 last = f"Bad HTTP status received from algorithm: {status}: {detail!r}"
-                self._log(label, [f"Bad HTTP status received from algorithm: {status}"])
+                self._log(label, [f"Bad HTTP status received from algorithm: {status}", *message_lines(answer)])
             if attempt < attempts and not self.cancelled.is_set():
                 if on_retry:
                     on_retry(attempt + 1, last)
                 time.sleep(s.backoff_s * (2 ** (attempt - 1)))
         raise InvocationFailed(
-            f"AlgorithmError: See job logs for more information. bte: {label} failed after {attempts} "
-            f"attempt(s) (InvocationsMaxRetries={s.max_retries}): {last}. Fix the model, or raise "
-            "ModelClientConfig.InvocationsTimeoutInSeconds / InvocationsMaxRetries."
+            f"{label} failed after {attempts} attempt(s) (InvocationsMaxRetries={s.max_retries}): {last}. "
+            "Fix the model, or raise ModelClientConfig.InvocationsTimeoutInSeconds / InvocationsMaxRetries.",
+            ALGORITHM_ERROR,
         )
 
 
@@ -248,10 +251,17 @@ class StreamedInvoker(Invoker):
             if size == 0:  # nothing written yet: as good as no answer, so the retry loop takes it
                 raise
             raise InvocationFailed(  # mid-answer: part is written, no retry
-                f"AlgorithmError: See job logs for more information. bte: {label}: the answer broke off "
-                f"after {size} bytes: {describe(exc)}"
+                f"{label}: the answer broke off after {size} bytes: {describe(exc)}",
+                ALGORITHM_ERROR,
             ) from exc
         return size
+
+
+def message_lines(body: bytes) -> list[str]:
+    """What the service writes after a failed invocation's status line: an empty line,
+    ``Message:``, then the answer's body, one log line per body line."""
+    text = body[:_MESSAGE_MAX].decode("utf-8", "replace")
+    return ["", "Message:", *text.splitlines()]
 
 
 def read_whole(response: requests.Response) -> bytes:

@@ -29,7 +29,8 @@ class Event:
 @dataclass(frozen=True, kw_only=True)
 class JobStateChanged(Event):
     status: str  # InProgress | Completed | Failed | Stopping | Stopped
-    failure_reason: str | None = None
+    failure_reason: str | None = None  # the service's text (engine/errors.py)
+    failure_detail: str | None = None  # bte's explanation: BteFailureDetail
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,13 +46,13 @@ class InstanceLog(Event):
     line: str
 
 
-def data_log(job: str, text: str) -> InstanceLog:
+def data_log(job: str, text: str, tag: str = "sagemaker logs") -> InstanceLog:
     """A line of the job's data log, the platform's own log stream ``<job>/data-log``,
     written as the service writes it: ``2020-10-14T04:08:19.163:[sagemaker logs]: <text>``
-    (UTC, milliseconds, no zone; reference section 7)."""
+    (UTC, milliseconds, no zone; reference section 7). bte's own lines say ``[bte]``."""
     now = time.time()
     stamp = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
-    return InstanceLog(job=job, instance=f"{job}/data-log", line=f"{stamp}:[sagemaker logs]: {text}", time=now)
+    return InstanceLog(job=job, instance=f"{job}/data-log", line=f"{stamp}:[{tag}]: {text}", time=now)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,7 +117,8 @@ class MiniBatchFailed(Event):
     worker: int
     source: str
     batch: int
-    reason: str
+    reason: str  # the service's FailureReason text for it
+    detail: str  # bte's explanation
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +128,7 @@ class FileDone(Event):
     output: str | None  # None when the file failed or the job stopped
     ok: bool
     reason: str | None = None
+    detail: str | None = None
     batches: int = 0
     records: int | None = 0
 
@@ -134,6 +137,7 @@ class FileDone(Event):
 class JobDone(Event):
     status: str
     failure_reason: str | None = None
+    failure_detail: str | None = None
 
 
 Listener = Callable[[Event], None]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from emulator import data
+from emulator.engine.errors import Failure, failure_of
 from emulator.storage import InputObject, OutputWriter
 
 
@@ -23,7 +24,7 @@ from emulator.storage import InputObject, OutputWriter
 class FileOutcome:
     ok: bool
     output: str | None
-    reason: str | None
+    failure: Failure | None
     batches: int
     records: int | None  # None where the records were not counted
     committed: OutputWriter | None = None  # to undo() on stop or settle() at the end
@@ -74,7 +75,7 @@ class FileRun:
         self.records: int | None = 0
         self._held = 0  # finished ok, not yet released for writing (waiting for an earlier one)
         self._all_sent = False
-        self.failure: str | None = None
+        self.failure: Failure | None = None
         self._closed = False
 
     @property
@@ -114,17 +115,17 @@ class FileRun:
             self._release(1)
             self._maybe_close_locked()
 
-    def batch_failed(self, reason: str) -> None:
+    def batch_failed(self, failure: Failure) -> None:
         with self._lock:
             self.finished += 1
             self._release(1)
-            self._fail_locked(reason)
+            self._fail_locked(failure)
             self._maybe_close_locked()
 
-    def fail(self, reason: str) -> None:
+    def fail(self, failure: Failure) -> None:
         """A failure outside any one mini-batch (the input could not be read or split)."""
         with self._lock:
-            self._fail_locked(reason)
+            self._fail_locked(failure)
             self._maybe_close_locked()
 
     def all_sent(self) -> None:
@@ -132,9 +133,9 @@ class FileRun:
             self._all_sent = True
             self._maybe_close_locked()
 
-    def _fail_locked(self, reason: str) -> None:
+    def _fail_locked(self, failure: Failure) -> None:
         if self.failure is None:
-            self.failure = reason
+            self.failure = failure
             self._release(self._held)
             self._held = 0
 
@@ -152,7 +153,7 @@ class FileRun:
                     self._writer.write(piece)
         except Exception as exc:  # a storage write failed: the file fails, named
             with self._lock:
-                self._fail_locked(f"{self.obj.display_name}: writing {self.output_uri} failed: {exc}")
+                self._fail_locked(self._write_failure(exc))
         finally:
             self._release(len(pieces))
 
@@ -165,7 +166,7 @@ class FileRun:
                     self._writer.write(piece)
                 self._writer.commit()
             except Exception as exc:
-                failure = f"{self.obj.display_name}: writing {self.output_uri} failed: {exc}"
+                failure = self._write_failure(exc)
         if failure is None:
             outcome = FileOutcome(True, self.output_uri, None, self.sent, self.records, self._writer)
         else:
@@ -174,3 +175,6 @@ class FileRun:
             finally:
                 outcome = FileOutcome(False, None, failure, self.sent, self.records)
         self._on_done(self, outcome)
+
+    def _write_failure(self, exc: Exception) -> Failure:
+        return failure_of(exc, f"{self.obj.display_name}: writing {self.output_uri} failed: {exc}")

@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 from emulator import data, storage
 from emulator.engine import events as ev
 from emulator.engine.container_client import BatchLabel, InvocationSettings, Invoker, StreamedInvoker
+from emulator.engine.errors import ALGORITHM_ERROR, CLIENT_ERROR, Failure, failure_of
 from emulator.engine.file_run import FileOutcome, FileRun, SerialWriter
 from emulator.plan import ExecutionParameters
 from emulator.spec import TransformJobSpec
@@ -108,7 +109,10 @@ class InstanceWork:
         job = self.spec.name
         self.stream.emit(ev.FileStarted(job=job, instance=self.instance, source=obj.display_name, size=obj.size))
         if self.processing_error is not None:
-            self.on_file_done(obj, FileOutcome(False, None, f"{obj.display_name}: {self.processing_error}", 0, 0))
+            # The service writes this text to the data log too: "<bucket>/<key>: Invalid JsonPath: ..."
+            self._data_log(f"{obj.display_name.removeprefix('s3://')}: {self.processing_error}")
+            failure = Failure(CLIENT_ERROR, f"{obj.display_name}: {self.processing_error}")
+            self.on_file_done(obj, FileOutcome(False, None, failure, 0, 0))
             return
         output_uri = storage.output_uri(self.spec.output_path, obj)
         try:
@@ -117,7 +121,7 @@ class InstanceWork:
                 run_id=self.run_id, on_upload=self.on_upload,
             )
         except BteError as exc:
-            self.on_file_done(obj, FileOutcome(False, None, f"{obj.display_name}: {exc}", 0, 0))
+            self.on_file_done(obj, FileOutcome(False, None, failure_of(exc, f"{obj.display_name}: {exc}"), 0, 0))
             return
         run = FileRun(
             obj,
@@ -157,14 +161,14 @@ class InstanceWork:
                 run.batch_sent(batch.record_count)
                 self._queue.put((run, batch))
         except data.RecordTooLarge as exc:
-            run.fail(str(self._with_record_index(obj, exc)))
+            run.fail(failure_of(self._with_record_index(obj, exc)))
         except BteError as exc:
-            run.fail(str(exc) if obj.display_name in str(exc) else f"{obj.display_name}: {exc}")
+            run.fail(failure_of(exc, str(exc) if obj.display_name in str(exc) else f"{obj.display_name}: {exc}"))
         except Exception as exc:  # an unexpected failure still ends the file, named
-            run.fail(f"{obj.display_name}: {exc.__class__.__name__}: {exc}")
+            run.fail(failure_of(exc, f"{obj.display_name}: {exc.__class__.__name__}: {exc}"))
         finally:
             if self.cancelled.is_set():
-                run.fail(f"{obj.display_name}: the job was stopped")
+                run.fail(_stopped(obj.display_name))
             run.all_sent()
 
     def _with_record_index(self, obj: InputObject, exc: "data.RecordTooLarge") -> "data.RecordTooLarge":
@@ -219,10 +223,10 @@ class InstanceWork:
             if tail:
                 run.write_direct(tail)
         except Exception as exc:
-            reason = str(exc) if isinstance(exc, BteError) else f"{label}: {exc.__class__.__name__}: {exc}"
+            failure = failure_of(exc, None if isinstance(exc, BteError) else f"{label}: {exc.__class__.__name__}: {exc}")
             self.stream.emit(ev.MiniBatchFailed(job=job, instance=self.instance, worker=worker, source=source,
-                                                batch=0, reason=reason))
-            run.batch_failed(reason)
+                                                batch=0, reason=failure.reason, detail=failure.detail))
+            run.batch_failed(failure)
             return
         finally:
             invoker.close()
@@ -249,7 +253,7 @@ class InstanceWork:
     def _invoke(self, invoker: Invoker, worker: int, run: FileRun, batch: "data.MiniBatch") -> None:
         job, source = self.spec.name, run.obj.display_name
         if run.failed or self.cancelled.is_set():
-            run.batch_failed(run.failure or f"{source}: the job was stopped")
+            run.batch_failed(run.failure or _stopped(source))
             return
         label = BatchLabel(
             source, batch.index, batch.first_record, batch.record_count, batch.start_offset, batch.end_offset
@@ -275,18 +279,20 @@ class InstanceWork:
             response = invoker.invoke(body, label, on_retry)
             output = response if self.processing.is_identity else self.processing.finish_output(batch, response)
         except Exception as exc:  # a worker must always settle its mini-batch, or the file never closes
-            reason = str(exc) if isinstance(exc, BteError) else f"{exc.__class__.__name__}: {exc}"
-            if source not in reason:
-                reason = f"{label}: {reason}"
+            detail = str(exc) if isinstance(exc, BteError) else f"{exc.__class__.__name__}: {exc}"
+            if source not in detail:
+                detail = f"{label}: {detail}"
+            failure = failure_of(exc, detail)
             gone = self.instance_gone()
-            if gone:
-                reason = f"{reason} The instance {self.instance} {gone}"
+            if gone:  # the model's container died under it: the algorithm's failure
+                failure = Failure(ALGORITHM_ERROR, f"{detail} The instance {self.instance} {gone}")
             self.stream.emit(
                 ev.MiniBatchFailed(
-                    job=job, instance=self.instance, worker=worker, source=source, batch=batch.index, reason=reason
+                    job=job, instance=self.instance, worker=worker, source=source, batch=batch.index,
+                    reason=failure.reason, detail=failure.detail,
                 )
             )
-            run.batch_failed(reason)
+            run.batch_failed(failure)
             return
         self.stream.emit(
             ev.MiniBatchDone(
@@ -303,6 +309,11 @@ class StreamedObject:
     """A whole object to stream as one request (SplitType None, MaxPayloadInMB=0)."""
 
     obj: InputObject
+
+
+def _stopped(source: str) -> Failure:
+    """What a file cut short by StopTransformJob holds (a stopped job has no FailureReason)."""
+    return Failure(CLIENT_ERROR, f"{source}: the job was stopped")
 
 
 def _known(count: int) -> int | None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from emulator.engine.errors import Failure
+
 TERMINAL = frozenset({"Completed", "Failed", "Stopped"})
 
 
@@ -30,7 +32,7 @@ class InstanceHealthy:
 @dataclass(frozen=True)
 class InstanceFailed:
     instance: str
-    reason: str
+    failure: Failure
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class FileFinished:
     instance: str
     source: str
     ok: bool
-    reason: str | None = None
+    failure: Failure | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class KeepOutputs:
 @dataclass(frozen=True)
 class SetStatus:
     status: str
-    failure_reason: str | None = None
+    failure: Failure | None = None
 
 
 Instruction = StartInstances | RunFiles | CancelWork | StopInstances | DiscardOutputs | KeepOutputs | SetStatus
@@ -107,7 +109,7 @@ class JobLifecycle:
     instances: tuple[str, ...] = ()
     healthy: set[str] = field(default_factory=set)
     idle: set[str] = field(default_factory=set)
-    failures: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     stop_requested: bool = False
     stopping_instances: bool = False
 
@@ -123,13 +125,13 @@ class JobLifecycle:
                     return []
                 self.healthy.add(instance)
                 return [RunFiles(instance)]
-            case InstanceFailed(instance, reason):
+            case InstanceFailed(instance, failure):
                 # A dead or never-healthy instance fails the whole job, as on the service.
-                self.failures.append(reason)
+                self.failures.append(failure)
                 return self._wind_down()
-            case FileFinished(_, _, ok, reason):
-                if not ok and reason and not self.stop_requested:
-                    self.failures.append(reason)
+            case FileFinished(_, _, ok, failure):
+                if not ok and failure and not self.stop_requested:
+                    self.failures.append(failure)
                 return []
             case InstanceIdle(instance):
                 self.idle.add(instance)
@@ -162,9 +164,11 @@ class JobLifecycle:
             return [DiscardOutputs(), SetStatus("Stopped")]
         if self.failures:
             self.status = "Failed"
-            reason = self.failures[0]
+            # FailureReason is the first failure's service text; the count is bte's to say.
+            first = self.failures[0]
+            detail = first.detail
             if len(self.failures) > 1:
-                reason += f" (and {len(self.failures) - 1} more failure(s); see the job log)"
-            return [KeepOutputs(), SetStatus("Failed", reason)]
+                detail += f" (and {len(self.failures) - 1} more failure(s); see the job log)"
+            return [KeepOutputs(), SetStatus("Failed", Failure(first.reason, detail))]
         self.status = "Completed"
         return [KeepOutputs(), SetStatus("Completed")]

@@ -21,6 +21,7 @@ from emulator.engine.container_client import (
     ping_interval,
     ping_once,
 )
+from emulator.engine.errors import INTERNAL_ERROR, PING_FAILURE, Failure, failure_of
 from emulator.engine.file_run import FileOutcome
 from emulator.engine.instance_work import InstanceWork
 from emulator.plan import Plan, parse_container_parameters, resolve_execution_parameters
@@ -31,10 +32,6 @@ from emulator.store.paths import new_run_id
 
 DEFAULT_PING_TIMEOUT_S = 300.0
 SERVICE_PING_TIMEOUT_S = 1800.0  # the service keeps pinging for about 30 minutes
-PING_FAILURE = (
-    "AlgorithmError: Model container failed to respond to ping. "
-    "Please ensure /ping endpoint is implemented and responds with an HTTP 200 status code"
-)
 FAILURE_REASON_MAX = 1024  # DescribeTransformJob's FailureReason is at most 1024 characters
 
 
@@ -51,9 +48,10 @@ class RunOptions:
 @dataclass
 class RunResult:
     status: str
-    failure_reason: str | None
+    failure_reason: str | None  # the service's text
     start_time: float | None
     end_time: float
+    failure_detail: str | None = None  # bte's explanation (BteFailureDetail)
     outputs: dict[str, str] = field(default_factory=dict)  # input display name -> output URI
     parameters: dict[str, Any] = field(default_factory=dict)  # instance -> ExecutionParameters
 
@@ -115,22 +113,27 @@ class JobRunner:
                     self._discard_outputs()
                 case lc.KeepOutputs():
                     self._keep_outputs()
-                case lc.SetStatus(status, reason):
-                    self._emit_status(status, reason)
+                case lc.SetStatus(status, failure):
+                    self._emit_status(status, failure)
 
     def _spawn(self, target: Callable[..., None], *args: Any) -> None:
         t = threading.Thread(target=target, args=args, daemon=True)
         self._threads.append(t)
         t.start()
 
-    def _emit_status(self, status: str, reason: str | None = None) -> None:
-        if reason is not None and len(reason) > FAILURE_REASON_MAX:
-            reason = reason[: FAILURE_REASON_MAX - 1] + "…"
-        self._result.status, self._result.failure_reason = status, reason
-        self.stream.emit(ev.JobStateChanged(job=self.spec.name, status=status, failure_reason=reason))
+    def _emit_status(self, status: str, failure: Failure | None = None) -> None:
+        reason = detail = None
+        if failure is not None:
+            reason, detail = failure.reason[:FAILURE_REASON_MAX], failure.detail
+        self._result.status, self._result.failure_reason, self._result.failure_detail = status, reason, detail
+        if detail is not None:  # bte's explanation in the job's log too, marked as bte's own line
+            self.stream.emit(ev.data_log(self.spec.name, f"BteFailureDetail: {detail}", tag="bte"))
+        self.stream.emit(ev.JobStateChanged(job=self.spec.name, status=status, failure_reason=reason,
+                                            failure_detail=detail))
         if status in lc.TERMINAL:
             self._result.end_time = time.time()
-            self.stream.emit(ev.JobDone(job=self.spec.name, status=status, failure_reason=reason))
+            self.stream.emit(ev.JobDone(job=self.spec.name, status=status, failure_reason=reason,
+                                        failure_detail=detail))
 
     # -- per instance (own thread) -----------------------------------------------------
     def _start_instance(self, name: str) -> None:
@@ -138,9 +141,7 @@ class JobRunner:
         try:
             self._run_instance(name)
         except Exception as exc:
-            self._stimuli.put(
-                lc.InstanceFailed(name, f"InternalServerError: bte: {name}: {exc.__class__.__name__}: {exc}")
-            )
+            self._stimuli.put(lc.InstanceFailed(name, Failure(INTERNAL_ERROR, f"{name}: {exc.__class__.__name__}: {exc}")))
 
     def _run_instance(self, name: str) -> None:
         job = self.spec.name
@@ -156,7 +157,7 @@ class JobRunner:
         try:
             instance = self.runtime.start(instance_spec, on_log=on_log)
         except BteError as exc:
-            self._stimuli.put(lc.InstanceFailed(name, f"{name}: could not start: {exc}"))
+            self._stimuli.put(lc.InstanceFailed(name, failure_of(exc, f"{name}: could not start: {exc}")))
             return
         with self._instances_lock:
             self._instances[name] = instance
@@ -167,9 +168,9 @@ class JobRunner:
         self.stream.emit(ev.InstanceStarted(job=job, instance=name, url=instance.url, runtime=self.runtime.name))
         for note in getattr(instance, "notes", ()):
             self.stream.emit(ev.InstanceLog(job=job, instance=name, line=f"note: {note}"))
-        reason = self._wait_healthy(name, instance)
-        if reason:
-            self._stimuli.put(lc.InstanceFailed(name, reason))
+        unhealthy = self._wait_healthy(name, instance)
+        if unhealthy:
+            self._stimuli.put(lc.InstanceFailed(name, Failure(PING_FAILURE, unhealthy)))
             return
         if self._cancelled.is_set():  # stopped (or failing elsewhere) while this one started
             return
@@ -203,13 +204,12 @@ class JobRunner:
                 instance_gone=lambda: self._gone(instance),
             ).run()
         except Exception as exc:
-            self._stimuli.put(
-                lc.InstanceFailed(name, f"InternalServerError: bte: {name}: {exc.__class__.__name__}: {exc}")
-            )
+            self._stimuli.put(lc.InstanceFailed(name, Failure(INTERNAL_ERROR, f"{name}: {exc.__class__.__name__}: {exc}")))
             return
         self._stimuli.put(lc.InstanceIdle(name))
 
     def _wait_healthy(self, name: str, instance: Instance) -> str | None:
+        """None once /ping answers 200; else bte's explanation of why it never did."""
         started = time.time()
         deadline = started + self.options.ping_timeout_s
         while not self._cancelled.is_set():
@@ -219,13 +219,13 @@ class JobRunner:
                 return None
             if not instance.is_alive():
                 return (
-                    f"{PING_FAILURE}. bte: {name} exited with code {instance.exit_code()} before it became "
+                    f"{name} exited with code {instance.exit_code()} before it became "
                     f"healthy. Last log lines: {self._tail(instance)}"
                 )
             if time.time() > deadline:
                 last = f"answered {status}" if status is not None else "did not answer"
                 return (
-                    f"{PING_FAILURE}. bte: {name} {last} on /ping for {self.options.ping_timeout_s:g} s "
+                    f"{name} {last} on /ping for {self.options.ping_timeout_s:g} s "
                     f"(raise the start timeout with --ping-timeout; the service waits about 30 minutes). "
                     f"Last log lines: {self._tail(instance)}"
                 )
@@ -249,13 +249,15 @@ class JobRunner:
             if outcome.committed is not None:
                 self._committed.append(outcome.committed)
             self._result.outputs[obj.display_name] = outcome.output
+        failure = outcome.failure
         self.stream.emit(
             ev.FileDone(
                 job=self.spec.name, instance=instance, source=obj.display_name, output=outcome.output,
-                ok=outcome.ok, reason=outcome.reason, batches=outcome.batches, records=outcome.records,
+                ok=outcome.ok, reason=failure.reason if failure else None, detail=failure.detail if failure else None,
+                batches=outcome.batches, records=outcome.records,
             )
         )
-        self._stimuli.put(lc.FileFinished(instance, obj.display_name, outcome.ok, outcome.reason))
+        self._stimuli.put(lc.FileFinished(instance, obj.display_name, outcome.ok, failure))
 
     def _stop_everything(self) -> None:
         current = threading.current_thread()

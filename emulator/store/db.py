@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS models (
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, name TEXT NOT NULL, origin TEXT NOT NULL, request TEXT NOT NULL,
     model TEXT, status TEXT NOT NULL, failure_reason TEXT, creation_time REAL NOT NULL,
-    start_time REAL, end_time REAL, last_modified REAL NOT NULL, owner TEXT NOT NULL);
+    start_time REAL, end_time REAL, last_modified REAL NOT NULL, owner TEXT NOT NULL, failure_detail TEXT);
 CREATE TABLE IF NOT EXISTS jobs (
     name TEXT PRIMARY KEY, run_id TEXT NOT NULL, creation_time REAL NOT NULL,
     status TEXT NOT NULL, last_modified REAL NOT NULL);
@@ -71,6 +71,7 @@ class RunRecord:
     end_time: float | None
     last_modified: float
     owner: ProcessIdentity | None  # the bte process that runs it (pid and start time)
+    failure_detail: str | None = None  # bte's explanation (BteFailureDetail); never in Describe*
 
     def owner_alive(self) -> bool:
         """Whether the process that runs this run (bte serve or bte run) still runs."""
@@ -99,6 +100,9 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+        if "failure_detail" not in columns:  # a store written before bte kept BteFailureDetail
+            self._db.execute("ALTER TABLE runs ADD COLUMN failure_detail TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -160,7 +164,7 @@ class Store:
         return True
 
     def update_run(self, run_id: str, **changes: Any) -> None:
-        """Set columns of a run (status, failure_reason, start_time, end_time, owner label)."""
+        """Set columns of a run (status, failure_reason, failure_detail, start_time, end_time, owner label)."""
         if not changes:
             return
         changes.setdefault("last_modified", time.time())
@@ -231,6 +235,6 @@ def _run(row: sqlite3.Row) -> RunRecord:
         model=json.loads(row["model"]) if row["model"] else None, status=row["status"],
         failure_reason=row["failure_reason"], creation_time=row["creation_time"], start_time=row["start_time"],
         end_time=row["end_time"], last_modified=row["last_modified"],
-        owner=ProcessIdentity.from_label(row["owner"] or ""),
+        owner=ProcessIdentity.from_label(row["owner"] or ""), failure_detail=row["failure_detail"],
     )
 

@@ -23,11 +23,12 @@ import time
 from typing import IO, Any
 
 from emulator.engine import events as ev
+from emulator.engine.errors import INTERNAL_ERROR
 from emulator.store.db import Store
 from emulator.store.paths import new_run_id, run_dir
 
 TERMINAL = ("Completed", "Failed", "Stopped")
-UNFINISHED_REASON = "InternalServerError: bte: the run ended before the job reached an end state; see bte's own error"
+UNFINISHED_DETAIL = "the run ended before the job reached an end state; see bte's own error"
 EVENTS_FILE = "events.jsonl"
 
 
@@ -62,8 +63,8 @@ class RunRecorder:
         # engine ~10x more per mini-batch.
         self._events.write(json.dumps({"event": type(event).__name__, **vars(event)}, default=str) + "\n")
         match event:
-            case ev.JobStateChanged(status=status, failure_reason=reason):
-                changes: dict[str, Any] = {"status": status, "failure_reason": reason}
+            case ev.JobStateChanged(status=status, failure_reason=reason, failure_detail=detail):
+                changes: dict[str, Any] = {"status": status, "failure_reason": reason, "failure_detail": detail}
                 if status in TERMINAL:
                     changes["end_time"] = event.time
                     self._ended = True
@@ -114,7 +115,7 @@ class RunRecorder:
             if not self._ended:
                 self._ended = True
                 self.store.update_run(self.run_id, status="Failed", end_time=time.time(),
-                                      failure_reason=UNFINISHED_REASON)
+                                      failure_reason=INTERNAL_ERROR, failure_detail=UNFINISHED_DETAIL)
 
 
 def record_run(

@@ -153,7 +153,7 @@ def test_4xx_is_not_retried_and_names_file_batch_records_and_bytes(server):
         invoker(server).invoke(b"a", LABEL)
     assert len(server.seen) == 1
     text = str(err.value)
-    assert text.startswith("ClientError: See job logs for more information.")
+    assert err.value.reason == "ClientError: See job logs for more information"
     assert "s3://b/in/a.csv: mini-batch 3 (records 30-39, bytes 300-400) answered HTTP 400: 'bad row'" in text
 
 
@@ -162,7 +162,7 @@ def test_retries_run_out_with_the_last_reason(server):
     with pytest.raises(InvocationFailed) as err:
         invoker(server, max_retries=1).invoke(b"a", LABEL)
     text = str(err.value)
-    assert text.startswith("AlgorithmError: See job logs for more information.")
+    assert err.value.reason == "AlgorithmError: See job logs for more information"
     assert "failed after 2 attempt(s) (InvocationsMaxRetries=1)" in text
     assert "Bad HTTP status received from algorithm: 500: 'e2'" in text
 
@@ -271,12 +271,15 @@ def test_a_gzip_compressed_answer_is_stored_decompressed(server):
 
 def test_failed_attempts_are_written_to_the_data_log_as_the_service_writes_them(server):
     """Reference section 7: "<bucket>/<key>: ClientError: 400", then the body line by line;
-    "Bad HTTP status received from algorithm: 500"; "Unable to get response from algorithm"."""
+    "Bad HTTP status received from algorithm: 500" with the body the same way (the data log
+    quoted in aws/sagemaker-tensorflow-serving-container issue 93);
+    "Unable to get response from algorithm"."""
     lines: list[str] = []
     server.script = [(500, b"boom", 0.0)]
     server.broken_answers = 0
     assert invoker(server, lines).invoke(b"a", LABEL) == b"a"
-    assert lines == ["b/in/a.csv: Bad HTTP status received from algorithm: 500"]
+    assert lines == ["b/in/a.csv: Bad HTTP status received from algorithm: 500", "b/in/a.csv: ",
+                     "b/in/a.csv: Message:", "b/in/a.csv: boom"]
 
     lines.clear()
     server.broken_answers = 1

@@ -46,6 +46,7 @@ def test_multi_range_json_path_is_accepted_then_fails_each_file_as_the_service_d
                           DataProcessing={"InputFilter": "$[0:2,246:]"})
     result = run_transform_job(request, **process_target.kwargs("echo"))
     assert result.status == "Failed"
-    assert result.failure_reason.endswith(
+    assert result.failure_reason == "ClientError: See job logs for more information"
+    assert result.failure_detail.endswith(
         "t.csv: Invalid JsonPath: $[0:2,246:]: only single range filters of format (eg: [1:5]) are supported. "
         "Format [0:2,246:] is not supported. bte: the setting to fix is DataProcessing.InputFilter")

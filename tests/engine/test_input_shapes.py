@@ -42,7 +42,8 @@ def test_corrupt_tfrecord_fails_the_file_naming_the_byte_offset(tmp_path, proces
                           TransformInput={"SplitType": "TFRecord"})
     result = run_transform_job(request, **process_target.kwargs("echo"))
     assert result.status == "Failed"
-    assert "r.tfrecord" in result.failure_reason and str(len(good)) in result.failure_reason
+    assert result.failure_reason == "ClientError: See job logs for more information"
+    assert "r.tfrecord" in result.failure_detail and str(len(good)) in result.failure_detail
     assert not (tmp_path / "out" / "r.tfrecord.out").exists()
 
 
@@ -103,7 +104,8 @@ def test_a_streamed_object_is_sent_whole_again_on_each_retry_then_fails_cleanly(
     result = run_transform_job(request, listeners=[probe],
                                **process_target.kwargs("echo", env={"ECHO_FAIL_EVERY_N": "1"}))
     assert result.status == "Failed"
-    assert "a.csv: mini-batch 0" in result.failure_reason and "failed after 3 attempt(s)" in result.failure_reason
+    assert result.failure_reason == "AlgorithmError: See job logs for more information"
+    assert "a.csv: mini-batch 0" in result.failure_detail and "failed after 3 attempt(s)" in result.failure_detail
     [stats] = probe.stats.values()
     assert stats["sizes"] == [len(body)] * 3
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []

@@ -154,8 +154,10 @@ def test_container_that_never_becomes_healthy_fails_the_job_with_its_logs(tmp_pa
     kwargs = target.kwargs("echo", env={"ECHO_NEVER_HEALTHY": "1"})
     result = run_transform_job(request, ping_timeout_s=3, **kwargs)
     assert result.status == "Failed"
-    assert result.failure_reason.startswith("AlgorithmError: Model container failed to respond to ping")
-    assert "never-healthy-1" in result.failure_reason and "--ping-timeout" in result.failure_reason
+    assert result.failure_reason == (
+        "AlgorithmError: Model container failed to respond to ping. "
+        "Please ensure /ping endpoint is implemented and responds with an HTTP 200 status code")
+    assert "never-healthy-1" in result.failure_detail and "--ping-timeout" in result.failure_detail
     assert not (tmp_path / "out" / "a.csv.out").exists()
 
 
@@ -170,9 +172,10 @@ def test_a_failing_mini_batch_fails_its_file_and_the_job_other_files_finish(tmp_
     kwargs = target.kwargs("echo", env={"ECHO_FAIL_EVERY_N": "3"})
     result = run_transform_job(request, **kwargs)
     assert result.status == "Failed"
-    reason = result.failure_reason
-    assert "a.csv: mini-batch 2" in reason, reason
-    assert "Bad HTTP status received from algorithm: 500" in reason
+    assert result.failure_reason == "AlgorithmError: See job logs for more information"
+    detail = result.failure_detail
+    assert "a.csv: mini-batch 2" in detail, detail
+    assert "Bad HTTP status received from algorithm: 500" in detail
     # the job's data log says it as the service's does: "<object>: <what happened>"
     data_log = [e.line for e in result.log.of(ev.InstanceLog) if e.instance == "one-batch-fails/data-log"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}:\[sagemaker logs\]: "
@@ -209,8 +212,9 @@ def test_an_oversize_record_fails_its_file_naming_record_offset_size_and_limit(t
     request = job_request("too-big", str(tmp_path / "in"), str(tmp_path / "out"), MaxPayloadInMB=1)
     result = run_transform_job(request, **process_target.kwargs("echo"))
     assert result.status == "Failed"
-    assert "a.csv: record 2 (0-based) at byte offset 4 is 1048587 bytes" in result.failure_reason
-    assert "Raise MaxPayloadInMB" in result.failure_reason
+    assert result.failure_reason == "ClientError: See job logs for more information"
+    assert "a.csv: record 2 (0-based) at byte offset 4 is 1048587 bytes" in result.failure_detail
+    assert "Raise MaxPayloadInMB" in result.failure_detail
     assert not (tmp_path / "out" / "a.csv.out").exists()
     assert (tmp_path / "out" / "b.csv.out").read_bytes() == ok
 
@@ -223,7 +227,8 @@ def test_a_container_that_crashes_mid_job_fails_the_job_naming_the_mini_batch(tm
     )
     result = run_transform_job(request, **target.kwargs("echo", env={"ECHO_CRASH_AFTER_N": "2", "ECHO_LATENCY_MS": "300"}))
     assert result.status == "Failed"
-    assert "a.csv: mini-batch 2" in result.failure_reason
-    assert "Unable to get response from algorithm" in result.failure_reason
-    assert "The instance crashes-1 exited with code 1; last log lines:" in result.failure_reason
+    assert result.failure_reason == "AlgorithmError: See job logs for more information"
+    assert "a.csv: mini-batch 2" in result.failure_detail
+    assert "Unable to get response from algorithm" in result.failure_detail
+    assert "The instance crashes-1 exited with code 1; last log lines:" in result.failure_detail
     assert not (tmp_path / "out" / "a.csv.out").exists()
