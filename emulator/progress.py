@@ -68,7 +68,8 @@ class ProgressDisplay:
                     if not event.ok:
                         self.console.print(Text.assemble(("file failed ", "red"), event.detail or event.reason or ""))
                 case ev.InstanceLog() if self.show_logs:
-                    self.console.print(Text.assemble((event.instance, "dim"), " | ", event.line), highlight=False)
+                    where = f"{event.instance} data-log" if event.is_data_log else event.instance
+                    self.console.print(Text.assemble((where, "dim"), " | ", event.line), highlight=False)
                 case ev.InstanceStarted():
                     self.console.print(f"[cyan]{event.instance}[/cyan] started ({event.runtime}) at {event.url}")
                 case ev.PingOk():

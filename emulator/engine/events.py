@@ -38,21 +38,34 @@ class InstanceStarted(Event):
     instance: str
     url: str
     runtime: str
+    log_stream: str = ""  # its container log stream, "<job>/<instance id>-<epoch>" (engine/log_streams.py)
 
 
 @dataclass(frozen=True, kw_only=True)
 class InstanceLog(Event):
     instance: str
     line: str
+    # The log stream the line belongs to: an instance's container log or its data log
+    # (engine/log_streams.py); "" for a line of bte's about no one instance.
+    stream: str = ""
+
+    @property
+    def is_data_log(self) -> bool:
+        return self.stream.endswith("/data-log") or self.instance.endswith("/data-log")
+
+
+def data_log_line(text: str, when: float, tag: str = "sagemaker logs") -> str:
+    """``2020-10-14T04:08:19.163:[sagemaker logs]: <text>``: a data-log line as the service
+    writes it (UTC, milliseconds, no zone; reference section 7). bte's own lines say ``[bte]``."""
+    stamp = datetime.datetime.fromtimestamp(when, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+    return f"{stamp}:[{tag}]: {text}"
 
 
 def data_log(job: str, text: str, tag: str = "sagemaker logs") -> InstanceLog:
-    """A line of the job's data log, the platform's own log stream ``<job>/data-log``,
-    written as the service writes it: ``2020-10-14T04:08:19.163:[sagemaker logs]: <text>``
-    (UTC, milliseconds, no zone; reference section 7). bte's own lines say ``[bte]``."""
+    """A data-log line about no one instance: the job store puts it on the first instance's
+    data log. Lines about an instance go through its InstanceStreams (engine/log_streams.py)."""
     now = time.time()
-    stamp = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
-    return InstanceLog(job=job, instance=f"{job}/data-log", line=f"{stamp}:[{tag}]: {text}", time=now)
+    return InstanceLog(job=job, instance=f"{job}/data-log", line=data_log_line(text, now, tag), time=now)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,6 +20,7 @@ from emulator.engine import events as ev
 from emulator.engine.container_client import BatchLabel, InvocationSettings, Invoker, StreamedInvoker
 from emulator.engine.errors import ALGORITHM_ERROR, CLIENT_ERROR, Failure, failure_of
 from emulator.engine.file_run import FileOutcome, FileRun, SerialWriter
+from emulator.engine.log_streams import InstanceStreams
 from emulator.plan import ExecutionParameters
 from emulator.spec import TransformJobSpec
 from emulator.spec.errors import BteError
@@ -42,7 +43,10 @@ class InstanceWork:
         run_id: str | None = None,
         on_upload: Callable[[str, str], None] | None = None,
         instance_gone: Callable[[], str | None] = lambda: None,
+        streams: InstanceStreams | None = None,
     ) -> None:
+        # The instance's log streams: its data log gets the service's lines about its files.
+        self.streams = streams or InstanceStreams.start(spec.name, instance, run_id or "")
         self.run_id = run_id
         self.on_upload = on_upload
         self.instance_gone = instance_gone  # "exited with code 1; last log lines: ..." once it died
@@ -110,7 +114,8 @@ class InstanceWork:
         self.stream.emit(ev.FileStarted(job=job, instance=self.instance, source=obj.display_name, size=obj.size))
         if self.processing_error is not None:
             # The service writes this text to the data log too: "<bucket>/<key>: Invalid JsonPath: ..."
-            self._data_log(f"{obj.display_name.removeprefix('s3://')}: {self.processing_error}")
+            service_text = self.processing_error.split(". bte: ")[0]  # what bte adds stays out of the data log
+            self._data_log(f"{obj.display_name.removeprefix('s3://')}: {service_text}")
             failure = Failure(CLIENT_ERROR, f"{obj.display_name}: {self.processing_error}")
             self.on_file_done(obj, FileOutcome(False, None, failure, 0, 0))
             return
@@ -192,7 +197,7 @@ class InstanceWork:
         return data.RecordTooLarge(source=exc.source, index=index, offset=exc.offset, size=exc.size, limit=exc.limit)
 
     def _data_log(self, line: str) -> None:
-        self.stream.emit(ev.data_log(self.spec.name, line))
+        self.stream.emit(self.streams.data(line))
 
     def _invoke_streamed(self, worker: int, run: FileRun, item: StreamedObject) -> None:
         job, obj = self.spec.name, item.obj

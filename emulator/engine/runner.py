@@ -24,6 +24,7 @@ from emulator.engine.container_client import (
 from emulator.engine.errors import INTERNAL_ERROR, PING_FAILURE, Failure, failure_of
 from emulator.engine.file_run import FileOutcome
 from emulator.engine.instance_work import InstanceWork
+from emulator.engine.log_streams import InstanceStreams
 from emulator.plan import Plan, parse_container_parameters, resolve_execution_parameters
 from emulator.runtime import Instance, InstanceSpec, Runtime
 from emulator.spec.errors import BteError
@@ -70,6 +71,7 @@ class JobRunner:
         self._cancelled = threading.Event()
         self._instances: dict[str, Instance] = {}
         self._instances_lock = threading.Lock()
+        self._streams: dict[str, InstanceStreams] = {}  # each instance's log streams, from its start
         self._threads: list[threading.Thread] = []
         self._committed: list[OutputWriter] = []
         self._result = RunResult("InProgress", None, None, 0.0)
@@ -127,7 +129,7 @@ class JobRunner:
             reason, detail = failure.reason[:FAILURE_REASON_MAX], failure.detail
         self._result.status, self._result.failure_reason, self._result.failure_detail = status, reason, detail
         if detail is not None:  # bte's explanation in the job's log too, marked as bte's own line
-            self.stream.emit(ev.data_log(self.spec.name, f"BteFailureDetail: {detail}", tag="bte"))
+            self._data_log(self.plan.instance_names[0], f"BteFailureDetail: {detail}", tag="bte")
         self.stream.emit(ev.JobStateChanged(job=self.spec.name, status=status, failure_reason=reason,
                                             failure_detail=detail))
         if status in lc.TERMINAL:
@@ -151,8 +153,10 @@ class JobRunner:
             model_dir=self.model_dir, code_dir=self.code_dir,
         )
 
+        streams = self._streams.setdefault(name, InstanceStreams.start(job, name, self.options.run_id))
+
         def on_log(instance_name: str, line: str) -> None:
-            self.stream.emit(ev.InstanceLog(job=job, instance=instance_name, line=line))
+            self.stream.emit(streams.log(line))
 
         try:
             instance = self.runtime.start(instance_spec, on_log=on_log)
@@ -165,9 +169,10 @@ class JobRunner:
                 return
         if self._result.start_time is None:
             self._result.start_time = time.time()
-        self.stream.emit(ev.InstanceStarted(job=job, instance=name, url=instance.url, runtime=self.runtime.name))
+        self.stream.emit(ev.InstanceStarted(job=job, instance=name, url=instance.url, runtime=self.runtime.name,
+                                            log_stream=streams.container))
         for note in getattr(instance, "notes", ()):
-            self.stream.emit(ev.InstanceLog(job=job, instance=name, line=f"note: {note}"))
+            self.stream.emit(streams.data(f"note: {note}", tag="bte"))
         unhealthy = self._wait_healthy(name, instance)
         if unhealthy:
             self._stimuli.put(lc.InstanceFailed(name, Failure(PING_FAILURE, unhealthy)))
@@ -177,7 +182,7 @@ class JobRunner:
         asked = ask_execution_parameters(instance.url, self.options.execution_parameters_timeout_s)
         answer, problems = parse_container_parameters(asked.body)
         for problem in ([asked.unused] if asked.unused else []) + problems:
-            self.stream.emit(ev.data_log(job, problem))
+            self.stream.emit(streams.data(problem))
         params = resolve_execution_parameters(self.spec, answer)
         self._result.parameters[name] = params
         self.stream.emit(
@@ -187,7 +192,7 @@ class JobRunner:
                 sources=dict(params.sources),
             )
         )
-        self.stream.emit(ev.data_log(job, params.data_log_line()))
+        self.stream.emit(streams.data(params.data_log_line()))
         self._stimuli.put(lc.InstanceHealthy(name))
 
     def _run_files(self, name: str) -> None:
@@ -201,7 +206,7 @@ class JobRunner:
                 on_file_done=lambda obj, outcome: self._file_done(name, obj, outcome),
                 s3_endpoint_url=self.options.s3_endpoint_url, run_id=self.options.run_id,
                 on_upload=self.options.on_upload,
-                instance_gone=lambda: self._gone(instance),
+                instance_gone=lambda: self._gone(instance), streams=self._streams[name],
             ).run()
         except Exception as exc:
             self._stimuli.put(lc.InstanceFailed(name, Failure(INTERNAL_ERROR, f"{name}: {exc.__class__.__name__}: {exc}")))
@@ -231,6 +236,11 @@ class JobRunner:
                 )
             time.sleep(ping_interval(time.time() - started))
         return None
+
+    def _data_log(self, name: str, text: str, tag: str = "sagemaker logs") -> None:
+        """A line on an instance's data log (the job's first instance for the job's own lines)."""
+        streams = self._streams.get(name) or InstanceStreams.start(self.spec.name, name, self.options.run_id)
+        self.stream.emit(streams.data(text, tag))
 
     def _gone(self, instance: Instance) -> str | None:
         """How an instance ended, when it did, for the FailureReason of the work it cut off."""

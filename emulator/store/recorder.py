@@ -6,15 +6,13 @@
 Log streams are named as the service names them under ``/aws/sagemaker/TransformJobs``:
 ``<job>/<instance id>-<epoch>`` for an instance's container log and
 ``<job>/<instance id>-<epoch>/data-log`` for the platform's lines about that instance. The
-instance id is an EC2-style ``i-`` plus 17 hex digits, derived from the run and instance
-names; the epoch is when the instance's first line or start was seen. The engine's data
-log is one stream for the job (``<job>/data-log``); its lines go to the first instance's
-data-log stream (with one instance, the usual case, that is exact).
+engine names both (engine/log_streams.py) and carries the name on every InstanceLog event;
+a line with no stream (bte's own, about no one instance) goes to the first instance's
+data-log stream.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -24,17 +22,13 @@ from typing import IO, Any
 
 from emulator.engine import events as ev
 from emulator.engine.errors import INTERNAL_ERROR
+from emulator.engine.log_streams import instance_id
 from emulator.store.db import Store
 from emulator.store.paths import new_run_id, run_dir
 
 TERMINAL = ("Completed", "Failed", "Stopped")
 UNFINISHED_DETAIL = "the run ended before the job reached an end state; see bte's own error"
 EVENTS_FILE = "events.jsonl"
-
-
-def instance_id(run_id: str, instance: str) -> str:
-    """An EC2-style id for one instance of one run: ``i-`` and 17 hex digits."""
-    return "i-" + hashlib.sha256(f"{run_id}/{instance}".encode()).hexdigest()[:17]
 
 
 class RunRecorder:
@@ -70,11 +64,16 @@ class RunRecorder:
                     self._ended = True
                 self.store.update_run(self.run_id, **changes)
                 self._events.flush()
-            case ev.InstanceStarted(instance=instance):
+            case ev.InstanceStarted(instance=instance, log_stream=log_stream):
+                if log_stream:  # the engine names it (engine/log_streams.py)
+                    self._instance_stream.setdefault(instance, log_stream)
+                    self._first_instance = self._first_instance or instance
                 self._stream_of(instance, event.time)
                 if not self._started:
                     self._started = True
                     self.store.update_run(self.run_id, start_time=event.time)
+            case ev.InstanceLog(instance=instance, line=line, stream=named) if named:
+                self._write_line(named, event.time, line)
             case ev.InstanceLog(instance=instance, line=line):
                 if instance.endswith("/data-log"):
                     first = self._first_instance or f"{self.job}-1"

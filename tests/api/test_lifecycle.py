@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from emulator.store.db import Store
 from tests.api.server import BteServer
 from tests.api.test_transform_jobs import FAST_WAIT, start_job
 
@@ -64,7 +65,9 @@ def test_a_killed_server_ends_its_jobs_as_failed_on_restart_and_removes_their_co
         sagemaker = server.client("sagemaker")
         ended = sagemaker.describe_transform_job(TransformJobName="orphan")
         assert ended["TransformJobStatus"] == "Failed"
-        assert "ended while the job was InProgress" in ended["FailureReason"]
+        assert ended["FailureReason"] == "InternalServerError: We encountered an internal error.  Please try again."
+        run = Store(server.state_dir).latest_run("orphan")
+        assert run is not None and "ended while the job was InProgress" in (run.failure_detail or "")
         assert "TransformEndTime" in ended
         assert containers_of(docker_client, "orphan") == []
     finally:

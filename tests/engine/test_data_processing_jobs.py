@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from emulator import run_transform_job
+from emulator.engine import events as ev
 from tests.engine.jobs import job_request
 
 
@@ -47,6 +48,9 @@ def test_multi_range_json_path_is_accepted_then_fails_each_file_as_the_service_d
     result = run_transform_job(request, **process_target.kwargs("echo"))
     assert result.status == "Failed"
     assert result.failure_reason == "ClientError: See job logs for more information"
-    assert result.failure_detail.endswith(
-        "t.csv: Invalid JsonPath: $[0:2,246:]: only single range filters of format (eg: [1:5]) are supported. "
-        "Format [0:2,246:] is not supported. bte: the setting to fix is DataProcessing.InputFilter")
+    text = ("Invalid JsonPath: $[0:2,246:]: only single range filters of format (eg: [1:5]) are supported. "
+            "Format [0:2,246:] is not supported")
+    assert result.failure_detail.endswith(f"t.csv: {text}. bte: the setting to fix is DataProcessing.InputFilter")
+    # the service writes its text, and only its text, to the data log (sagemaker-python-sdk issue 1112)
+    data_log = [e.line for e in result.log.of(ev.InstanceLog) if e.is_data_log]
+    assert any(line.endswith(f":[sagemaker logs]: {tmp_path / 'in' / 't.csv'}: {text}") for line in data_log), data_log

@@ -177,7 +177,7 @@ def test_a_failing_mini_batch_fails_its_file_and_the_job_other_files_finish(tmp_
     assert "a.csv: mini-batch 2" in detail, detail
     assert "Bad HTTP status received from algorithm: 500" in detail
     # the job's data log says it as the service's does: "<object>: <what happened>"
-    data_log = [e.line for e in result.log.of(ev.InstanceLog) if e.instance == "one-batch-fails/data-log"]
+    data_log = [e.line for e in result.log.of(ev.InstanceLog) if e.is_data_log and "[sagemaker logs]" in e.line]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}:\[sagemaker logs\]: "
                         r"MaxConcurrentTransforms=1, MaxPayloadInMB=6, BatchStrategy=SINGLE_RECORD", data_log[0])
     assert any(line.endswith(f":[sagemaker logs]: {tmp_path / 'in' / 'a.csv'}: Bad HTTP status received from "
