@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from emulator.store.db import Store
 from tests.api.server import BteServer
 from tests.api.test_lifecycle import ONE_AT_A_TIME, SLOW, containers_of, wait_until_started
 from tests.api.test_transform_jobs import FAST_WAIT, start_job
@@ -58,6 +59,8 @@ def test_sigterm_stops_running_jobs_and_they_end_failed(tmp_path, sample_image, 
         server.start()
         ended = server.client("sagemaker").describe_transform_job(TransformJobName="cut-short")
         assert ended["TransformJobStatus"] == "Failed"
-        assert "bte serve was shut down while the job ran" in ended["FailureReason"]
+        assert ended["FailureReason"] == "InternalServerError: We encountered an internal error.  Please try again."
+        run = Store(server.state_dir).latest_run("cut-short")
+        assert run is not None and "bte serve was shut down while the job ran" in (run.failure_detail or "")
     finally:
         server.stop()
