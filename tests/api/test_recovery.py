@@ -41,7 +41,9 @@ def test_a_run_whose_owner_died_ends_failed_and_its_model_server_is_killed(tmp_p
             assert model_server.wait(timeout=20) == -9
             ended = server.client("sagemaker").describe_transform_job(TransformJobName="left-behind")
             assert ended["TransformJobStatus"] == "Failed"
-            assert "ended while the job was InProgress" in ended["FailureReason"]
+            assert ended["FailureReason"] == "InternalServerError: We encountered an internal error.  Please try again."
+            run = Store(tmp_path / "state").latest_run("left-behind")
+            assert run is not None and "ended while the job was InProgress" in (run.failure_detail or "")
             assert "TransformEndTime" in ended
         finally:
             server.stop()
