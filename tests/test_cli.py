@@ -80,7 +80,7 @@ def test_log_lines_are_not_wrapped_when_stderr_is_not_a_terminal(tmp_path):
     assert done.returncode == 1
     [line] = [line for line in done.stderr.splitlines() if "Bad HTTP status received from algorithm: 500" in line
               and "[sagemaker logs]" in line]
-    assert line.startswith("cli-nowrap/data-log | 20") and f"{deep}/a.csv: " in line, done.stderr
+    assert line.startswith("cli-nowrap-1 data-log | 20") and f"{deep}/a.csv: " in line, done.stderr
 
 
 def test_invalid_request_is_refused_before_anything_starts(tmp_path):
