@@ -117,12 +117,16 @@ class LogsApi:
         else:
             backward = not from_head
             position = -1 if backward else 0
+        # The time window applies before the limit, so a page is never empty while later
+        # events match (the SDK stops reading a stream at its first empty page).
+        events_in_window = (
+            (o, e) for o, e in _read(stream.file, 0 if backward else position) if _in_window(e["timestamp"], start, end)
+        )
         if backward:  # the last `limit` events before the position
-            chosen = [(o, e) for o, e in _read(stream.file) if position < 0 or o < position][-limit:]
+            chosen = [(o, e) for o, e in events_in_window if position < 0 or o < position][-limit:]
         else:  # read on from the position only: following a long log stays cheap
-            chosen = list(itertools.islice(_read(stream.file, position), limit))
+            chosen = list(itertools.islice(events_in_window, limit))
         after = chosen[-1][0] + 1 if chosen else max(position, 0)
-        chosen = [(o, e) for o, e in chosen if _in_window(e["timestamp"], start, end)]
         events = [{"timestamp": e["timestamp"], "message": e["message"], "ingestionTime": e["timestamp"]} for _, e in chosen]
         before = chosen[0][0] if chosen else max(position, 0)
         return {"events": events, "nextForwardToken": f"f/{after}", "nextBackwardToken": f"b/{before}"}

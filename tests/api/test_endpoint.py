@@ -74,6 +74,12 @@ def test_logs_serve_the_container_log_and_the_data_log(sagemaker, s3, logs, samp
                                nextToken=second["nextForwardToken"])
     assert last["events"] == []
 
+    # startTime applies before the limit: the first page from a late startTime is not empty.
+    events = logs.get_log_events(logGroupName=GROUP, logStreamName=container, startFromHead=True)["events"]
+    late = logs.get_log_events(logGroupName=GROUP, logStreamName=container, startFromHead=True,
+                               startTime=events[-1]["timestamp"], limit=1)["events"]
+    assert len(late) == 1 and late[0]["timestamp"] == events[-1]["timestamp"]
+
     # The SDK asks for min(InstanceCount, 50) streams and loops while a nextToken comes back.
     assert "nextToken" not in logs.describe_log_streams(logGroupName=GROUP, logStreamNamePrefix="logged/",
                                                         orderBy="LogStreamName", limit=1)
