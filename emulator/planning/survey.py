@@ -66,8 +66,9 @@ def survey(
             parameters.append(("request, then the container's /execution-parameters", answered))
     scenarios = []
     for label, params in parameters:
-        scans = {obj.uri: _scan(obj, plan, params, processing, s3_endpoint_url, sample_batches, keep_spans,
-                                progress) for obj in plan.inputs}
+        scans = {obj.uri: scan_input(obj, spec, params, processing, s3_endpoint_url=s3_endpoint_url,
+                                     sample_batches=sample_batches, keep_spans=keep_spans, progress=progress)
+                 for obj in plan.inputs}
         scenarios.append(Scenario(label, params, scans))
     first = scenarios[0].scans
     inputs = {obj.display_name for obj in plan.inputs}
@@ -101,13 +102,6 @@ def output_warnings(plan: Plan, s3_endpoint_url: str | None = None) -> list[Inpu
 
 def _cuts(params: ExecutionParameters) -> tuple[str, int]:
     return params.batch_strategy, params.max_payload_in_mb
-
-
-def _scan(obj: InputObject, plan: Plan, params: ExecutionParameters, processing: data.DataProcessing | None,
-          s3_endpoint_url: str | None, sample_batches: int | None, keep_spans: bool,
-          progress: Progress) -> ObjectScan:
-    return scan_input(obj, plan.spec, params, processing, s3_endpoint_url=s3_endpoint_url,
-                      sample_batches=sample_batches, keep_spans=keep_spans, progress=progress)
 
 
 def scan_input(obj: InputObject, spec: TransformJobSpec, params: ExecutionParameters,

@@ -148,3 +148,19 @@ def test_outputs_already_in_the_output_path(tmp_path):
     prepared, found = plan_job(tmp_path, files)
     (w,) = found.warnings
     assert w.code == "StaleOutputs" and "1 .out file(s)" in w.message and "b.csv.out" in w.message
+
+
+def test_bad_framing_anywhere_in_a_recordio_file(tmp_path):
+    from emulator.data import recordio_encode
+
+    good = b"".join(recordio_encode(b"r%d" % i * 50) for i in range(5000))  # ~1 MB: past any head
+    recordio = {"TransformInput": {"SplitType": "RecordIO", "ContentType": "application/x-recordio"},
+                "TransformOutput": {"AssembleWith": "None"}}
+    (w,) = plan_job(tmp_path / "a", {"a.rec": good + b"\x00garbage!"}, **recordio)[1].warnings
+    assert w.code == "BadFraming" and "RecordIO" in w.fix
+    assert codes(tmp_path / "b", {"a.rec": good}, **recordio) == []
+
+
+def test_idle_instances(tmp_path):
+    assert codes(tmp_path / "a", {"a.csv": CLEAN}, TransformResources={"InstanceCount": 2}) == ["idle-instances"]
+    assert codes(tmp_path / "b", {"a.csv": CLEAN, "b.csv": CLEAN}, TransformResources={"InstanceCount": 2}) == []
