@@ -10,6 +10,7 @@ from emulator.planning.scan import ObjectScan
 from emulator.planning.survey import Scenario, Survey
 
 SHOWN_BYTES = 100
+SHOWN_INPUTS = 50  # inputs listed one by one in the text plan
 
 
 def plan_dict(plan: Plan, survey: Survey | None, *, runtime: str) -> dict[str, Any]:
@@ -99,13 +100,16 @@ def _survey_lines(plan: Plan, survey: Survey) -> list[str]:
         p = scenario.parameters
         limit = "no limit" if p.max_payload_in_mb == 0 else f"MaxPayloadInMB={p.max_payload_in_mb}"
         lines.append(f"Mini-batches ({scenario.label}: {p.batch_strategy}, {limit}):")
-        for obj in plan.inputs:
+        for obj in plan.inputs[:SHOWN_INPUTS]:
             scan = scenario.scans[obj.uri]
             if plan.spec.split_type == "None" and not scan.streamed and scan.complete:
                 lines.append(f"  {obj.display_name} -> {survey.instance_of[obj.uri]}: one request (SplitType None) "
                              f"of {size(scan.size)}, within the {size(p.max_payload_in_mb << 20)} MaxPayloadInMB allows")
                 continue
             lines += _object_lines(obj.display_name, survey.instance_of[obj.uri], obj.size, scan)
+        if len(plan.inputs) > SHOWN_INPUTS:
+            lines.append(f"  ... and {len(plan.inputs) - SHOWN_INPUTS} more input(s) (--json lists every one)")
+        lines += _instance_totals(plan, survey, scenario)
     if survey.preview:
         pv = survey.preview
         lines.append("DataProcessing, on the first record:")
@@ -115,6 +119,18 @@ def _survey_lines(plan: Plan, survey: Survey) -> list[str]:
         lines.append(f"  written to .out:    {_show(pv.output)}")
         if pv.problem:
             lines.append(f"  problem: {pv.problem}")
+    return lines
+
+
+def _instance_totals(plan: Plan, survey: Survey, scenario: Scenario) -> list[str]:
+    """Each instance's share: files are whole, so one large file can keep one instance busy."""
+    lines = ["  per instance:"]
+    for instance, objs in plan.assignments.items():
+        scans = [scenario.scans[o.uri] for o in objs]
+        ge = "" if all(s.complete for s in scans) else ">="
+        lines.append(f"    {instance}: {len(objs)} file(s), {ge}{size(sum(s.size for s in scans))}, "
+                     f"{ge}{sum(s.records for s in scans)} record(s), {ge}{sum(s.batches for s in scans)} "
+                     "mini-batch(es)")
     return lines
 
 

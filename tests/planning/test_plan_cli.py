@@ -75,3 +75,12 @@ def test_split_type_none_is_one_request_per_file_against_the_limit(tmp_path):
     assert "ObjectTooLarge" not in out and "SplitType None sends it whole" in out
     streamed = bte_plan(tmp_path / "s", {"a.bin": b"x" * 1000}, MaxPayloadInMB=0, **none)
     assert "a.bin -> cli-plan-1: 1000 bytes, one request, streamed (MaxPayloadInMB 0)" in streamed
+
+
+def test_many_inputs_are_summed_per_instance(tmp_path):
+    files = {f"f{i:02d}.csv": b"1,2\n" * (i + 1) for i in range(52)}
+    out = bte_plan(tmp_path, files, TransformResources={"InstanceCount": 2})
+    assert out.count(" -> cli-plan-") == 50 and "... and 2 more input(s) (--json lists every one)" in out
+    odd, even = sum(range(1, 53, 2)), sum(range(2, 53, 2))  # records: file i has i + 1 rows
+    assert f"cli-plan-1: 26 file(s), 2.6 KB ({odd * 4} bytes), {odd} record(s), 26 mini-batch(es)" in out
+    assert f"cli-plan-2: 26 file(s), 2.7 KB ({even * 4} bytes), {even} record(s), 26 mini-batch(es)" in out
