@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Debian's chromium for the report's browser test (tests/report/test_report_in_a_browser.py),
-# driven by Playwright for Python; `playwright install` is never run (it downloads).
+# Debian's chromium for the browser tests (tests/report/test_report_in_a_browser.py, the web
+# page's tests/ui/), driven by Playwright for Python; `playwright install` is never run (it downloads).
 # Idempotent: does nothing when chromium is already there; needs root to install.
 set -euo pipefail
 STATE=${1:-build/state}

@@ -25,6 +25,7 @@ from emulator.api.jobs import JobManager
 from emulator.api.logs import LogsApi
 from emulator.api.sagemaker import SageMakerApi
 from emulator.api.settings import ServerSettings
+from emulator.api.ui import build_ui, is_ui_request
 from emulator.spec.errors import BteError, ServiceError, UnknownOperation
 from emulator.store.db import Store
 
@@ -66,11 +67,15 @@ def build_app(store: Store, settings: ServerSettings) -> ASGIApp:
     """The whole server: the router in front of bte's API and moto's S3 and STS."""
     jobs = JobManager(store, settings)
     api = build_api(store, settings, jobs)
+    ui = build_ui(store, settings, SageMakerApi(store, settings, jobs))  # the web page (docs/ui.md)
     aws = _moto_apps()
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await api(scope, receive, send)  # lifespan: starts and stops the job manager
+            return
+        if is_ui_request(scope):
+            await ui(scope, receive, send)
             return
         service = route(scope)
         if service in ("sagemaker", "logs"):

@@ -66,6 +66,12 @@ def protocol_of(scope: Scope) -> str:
     return {"s3": "s3", "sts": "query"}.get(service, "json")
 
 
+def _is_page_shell(scope: Scope) -> bool:
+    from emulator.api.ui import is_shell_request
+
+    return is_shell_request(scope)
+
+
 def exposure_warning(host: str) -> str | None:
     """The warning ``bte serve`` prints when it listens beyond loopback; None on loopback."""
     if host in ("127.0.0.1", "::1", "localhost") or host.startswith("127."):
@@ -91,6 +97,9 @@ class RequestGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if self.credential is not None and _is_page_shell(scope):
+            await self.app(scope, receive, send)  # a page without data; its data is signed (docs/ui.md)
             return
         protocol = protocol_of(scope)
         limit = self.max_s3_body if protocol == "s3" else self.max_control_body
