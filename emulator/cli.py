@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--state-dir", help="job store folder (default $BTE_STATE_DIR, else ~/.bte)")
     serve.add_argument("--max-jobs", type=int, default=2, help="jobs running at once; more wait InProgress (default 2)")
     serve.add_argument("--s3-endpoint-url", help="jobs use this S3 instead of the server's own (moto, in memory)")
+    serve.add_argument("--s3", choices=("memory", "local"), default="memory",
+                       help="the server's own S3: memory (moto; objects lost when it stops, the default) or local "
+                            "(SeaweedFS under the state directory, objects kept; pip install 'bte[s3]')")
     serve.add_argument("--allow-local", action="append", default=[], metavar="DIR",
                        help="let requests name local paths / file:// URIs under DIR (repeatable; default: none)")
     serve.add_argument("--credentials", metavar="KEY_ID:SECRET",
@@ -324,8 +327,21 @@ def _serve(args: argparse.Namespace) -> int:
 
     from pathlib import Path
 
+    if args.s3 == "local":
+        from emulator.locals3.supervisor import check_installed
+        from emulator.locals3.weed import WeedError
+
+        if args.s3_endpoint_url:
+            print("bte serve: --s3 local and --s3-endpoint-url each choose the S3 jobs use; give one of them",
+                  file=sys.stderr)
+            return 2
+        try:
+            check_installed()
+        except WeedError as exc:
+            print(f"bte serve --s3 local: {exc}", file=sys.stderr)
+            return 2
     return serve(ServerSettings(host=args.host, port=args.port, state_dir=args.state_dir, max_jobs=args.max_jobs,
-                                s3_endpoint_url=args.s3_endpoint_url, credentials=args.credentials,
+                                s3_endpoint_url=args.s3_endpoint_url, s3=args.s3, credentials=args.credentials,
                                 allow_local_roots=tuple(Path(d) for d in args.allow_local)))
 
 

@@ -63,12 +63,15 @@ def route(scope: Scope) -> str:
     return "s3"
 
 
-def build_app(store: Store, settings: ServerSettings) -> ASGIApp:
-    """The whole server: the router in front of bte's API and moto's S3 and STS."""
+def build_app(store: Store, settings: ServerSettings, s3_app: ASGIApp | None = None) -> ASGIApp:
+    """The whole server: the router in front of bte's API and moto's S3 and STS
+    (``s3_app`` instead of moto's S3: ``bte serve --s3 local``)."""
     jobs = JobManager(store, settings)
     api = build_api(store, settings, jobs)
     ui = build_ui(store, settings, SageMakerApi(store, settings, jobs))  # the web page (docs/ui.md)
     aws = _moto_apps()
+    if s3_app is not None:
+        aws["s3"] = s3_app
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

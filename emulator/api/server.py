@@ -16,6 +16,7 @@ from emulator.api.settings import ServerSettings
 
 if TYPE_CHECKING:
     from emulator.api.signature import Credential
+    from emulator.locals3.supervisor import LocalS3
 
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bte", "AWS_SECRET_ACCESS_KEY": "bte"}
 SDK_CONFIG = "sagemaker-config.yaml"
@@ -59,10 +60,12 @@ def serve(settings: ServerSettings) -> int:
     credential = Credential.parse(settings.credentials) if settings.credentials else None
     _prepare_environment(settings, credential)
     store = Store(settings.state_dir)
+    local_s3 = _start_local_s3(store.root) if settings.s3 == "local" else None
     ended = recover(store, external_s3=settings.s3_endpoint_url)
     sock = bind(settings.host, settings.port)
     settings.url = settings.own_url(sock.getsockname()[1])
-    app = RequestGuard(build_app(store, settings), credential)
+    guard = RequestGuard(build_app(store, settings, local_s3.app if local_s3 else None), credential)
+    app = local_s3.stopping_with(guard) if local_s3 is not None else guard
     sdk_config = write_sdk_config(store.root, settings)
     print(settings.url, flush=True)
     warning = exposure_warning(settings.host)
@@ -81,8 +84,20 @@ def serve(settings: ServerSettings) -> int:
     try:
         server.run(sockets=[sock])
     finally:
+        if local_s3 is not None:
+            local_s3.stop()
         store.close()
     return 0
+
+
+def _start_local_s3(root: Path) -> LocalS3:
+    from emulator.locals3.supervisor import LocalS3
+
+    local_s3 = LocalS3(root)
+    local_s3.start()
+    print(f"bte serve: S3 objects kept on disk in {local_s3.weed.data_dir} (SeaweedFS at "
+          f"{local_s3.weed.endpoint_url}, reached through this server)", file=sys.stderr, flush=True)
+    return local_s3
 
 
 def write_sdk_config(root: Path, settings: ServerSettings) -> Path:

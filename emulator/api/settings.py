@@ -18,6 +18,7 @@ class ServerSettings:
     state_dir: str | None = None
     max_jobs: int = DEFAULT_MAX_JOBS  # jobs running at once; more wait InProgress in a queue
     s3_endpoint_url: str | None = None  # None: jobs use this server's own S3
+    s3: str = "memory"  # this server's own S3: "memory" (moto) or "local" (SeaweedFS on disk, emulator/locals3)
     # bte's extension on the server: local paths and file:// URIs are refused (as the
     # service refuses them) unless they lie under one of these folders.
     allow_local_roots: tuple[Path, ...] = ()

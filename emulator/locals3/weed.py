@@ -68,7 +68,7 @@ class WeedServer:
     """Start, stop, kill and restart one ``weed mini`` on ``data_dir``.
 
     ``ports`` are chosen at the first start and kept by later ones (a restart answers on
-    the same endpoint), unless ``new_ports=True`` or one of them was taken meanwhile."""
+    the same endpoint), unless one of them was taken meanwhile."""
 
     def __init__(self, data_dir: Path, *, access_key: str | None = None, secret_key: str | None = None) -> None:
         self.data_dir = Path(data_dir)
@@ -88,14 +88,14 @@ class WeedServer:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def _choose_ports(self, new_ports: bool) -> None:
-        if self.ports and not new_ports and all(_port_free(p) for p in self.ports.values()):
+    def _choose_ports(self) -> None:
+        if self.ports and all(_port_free(p) for p in self.ports.values()):
             return
         numbers = free_ports(2 * len(_PARTS))
         flags = [f"{part}.port{kind}" for part in _PARTS for kind in ("", ".grpc")]
         self.ports = dict(zip(flags, numbers))
 
-    def command(self) -> list[str]:
+    def command(self, binary: str) -> list[str]:
         d = self.data_dir
         flags = {
             "dir": str(d),
@@ -111,30 +111,53 @@ class WeedServer:
             "filer.localSocket": str(d / "sock" / "filer.sock"),
             "s3.localSocket": str(d / "sock" / "s3.sock"),
         }
-        return [weed_binary(), f"-logdir={d / 'logs'}", "mini", *(f"-{k}={v}" for k, v in flags.items())]
+        return [binary, f"-logdir={d / 'logs'}", "mini", *(f"-{k}={v}" for k, v in flags.items())]
 
-    def start(self, *, timeout: float = 30.0, new_ports: bool = False) -> None:
+    def start(self, *, timeout: float = 30.0) -> None:
         """Start weed and return once its S3 gateway answers; raise WeedError if it does not."""
         if self.alive():
             return
         binary = weed_binary()  # fail before making folders when it is not installed
         for sub in ("logs", "sock", "tmp"):
             (self.data_dir / sub).mkdir(parents=True, exist_ok=True)
-        self._choose_ports(new_ports)
+        self._choose_ports()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "S3_"))}
         env["TMPDIR"] = str(self.data_dir / "tmp")
         if self.access_key and self.secret_key:
             # weed mini makes an admin identity from these (and then checks signatures).
             env["AWS_ACCESS_KEY_ID"] = self.access_key
             env["AWS_SECRET_ACCESS_KEY"] = self.secret_key
-        command = [binary, *self.command()[1:]]
+        self._end_previous()
+        command = self.command(binary)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                 start_new_session=True,  # a Ctrl-C meant for bte reaches weed only through stop()
                 preexec_fn=_die_with_parent,
             )
+        self.pid_path.write_text(str(self.proc.pid))
         self._wait_ready(timeout)
+
+    @property
+    def pid_path(self) -> Path:
+        return self.data_dir / "weed.pid"
+
+    def _end_previous(self) -> None:
+        """A weed that an earlier, killed bte started on this folder may still be shutting
+        down (the kernel sent it SIGTERM): two on one folder would fight over its files."""
+        try:
+            pid = int(self.pid_path.read_text())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return
+        if b"weed" not in cmdline or f"-dir={self.data_dir}".encode() not in cmdline:
+            return  # the pid now belongs to some other process
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+            time.sleep(0.1)
+        if Path(f"/proc/{pid}").exists():
+            os.kill(pid, signal.SIGKILL)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
