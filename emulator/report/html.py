@@ -105,6 +105,8 @@ def _run_table(t: Timeline) -> str:
             ("mini-batches", len(t.bars)), ("bytes sent", sum(b.bytes for b in t.bars))]
     if t.failure_reason:
         rows.append(("FailureReason", t.failure_reason))
+    if t.failure_detail:
+        rows.append(("BteFailureDetail", t.failure_detail))
     return _table(["", ""], [[k, v] for k, v in rows])
 
 

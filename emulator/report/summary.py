@@ -73,6 +73,8 @@ def summary_text(t: Timeline, run_id: str = "") -> str:
              f"{len(t.bars)} mini-batch(es), {sent} bytes sent"]
     if t.failure_reason:
         lines.append(f"  FailureReason: {t.failure_reason}")
+    if t.failure_detail:
+        lines.append(f"  BteFailureDetail: {t.failure_detail}")
     parts = breakdown(t)
     for name in sorted(t.instances):
         s = t.instances[name]

@@ -33,7 +33,7 @@ class Bar:
     response_bytes: int = 0
     status: str = "ok"  # ok | retried | failed
     retries: int = 0
-    reason: str | None = None
+    reason: str | None = None  # why it failed: bte's explanation where the record has one
 
     @property
     def lane(self) -> str:
@@ -63,7 +63,8 @@ class InstanceStats:
 class Timeline:
     job: str
     status: str
-    failure_reason: str | None
+    failure_reason: str | None  # the service's text
+    failure_detail: str | None  # bte's explanation (BteFailureDetail)
     duration_s: float
     bars: list[Bar]
     instances: dict[str, InstanceStats]
@@ -77,7 +78,7 @@ class Timeline:
 def build_timeline(events: Iterable[Event]) -> Timeline:
     events = list(events)
     t0 = events[0]["time"] if events else 0.0
-    job, status, reason, end = (events[0]["job"] if events else ""), "Unknown", None, t0
+    job, status, reason, detail, end = (events[0]["job"] if events else ""), "Unknown", None, None, t0
     instances: dict[str, InstanceStats] = {}
     sent: dict[int, Bar] = {}
     open_by_key: dict[tuple[str, int, str, int], Bar] = {}
@@ -94,7 +95,7 @@ def build_timeline(events: Iterable[Event]) -> Timeline:
         kind, at = e["event"], e["time"] - t0
         end = max(end, e["time"])
         if kind == "JobDone":
-            status, reason = e["status"], e.get("failure_reason")
+            status, reason, detail = e["status"], e.get("failure_reason"), e.get("failure_detail")
         elif kind == "InstanceStarted":
             stats(e["instance"]).start_s = at
         elif kind == "PingOk":
@@ -126,10 +127,11 @@ def build_timeline(events: Iterable[Event]) -> Timeline:
                 e["instance"], e["worker"], e["source"], e["batch"], at, at, 0)
             if bar not in bars:
                 bars.append(bar)
-            bar.end, bar.status, bar.reason = at, "failed", e["reason"]
+            bar.end, bar.status, bar.reason = at, "failed", e.get("detail") or e["reason"]
         elif kind == "FileDone":
             info = files.setdefault(e["source"], {"instance": e["instance"], "size": 0})
-            info.update(batches=e.get("batches", 0), ok=e["ok"], output=e.get("output"), reason=e.get("reason"))
+            info.update(batches=e.get("batches", 0), ok=e["ok"], output=e.get("output"),
+                        reason=e.get("detail") or e.get("reason"))
             s = stats(e["instance"])
             s.files += 1
             s.failed_files += 0 if e["ok"] else 1
@@ -146,7 +148,7 @@ def build_timeline(events: Iterable[Event]) -> Timeline:
         s.busy_s += max(0.0, bar.end - bar.start) if bar.status != "failed" else 0.0
     for name, values in durations.items():
         stats(name).latency = {p: percentile(values, p) for p in PERCENTILES}
-    return Timeline(job, status, reason, end - t0, bars, instances, files)
+    return Timeline(job, status, reason, detail, end - t0, bars, instances, files)
 
 
 def percentile(values: list[float], p: int) -> float:

@@ -100,7 +100,8 @@ def test_retries_and_failures_are_marked_and_add_up_to_what_the_container_saw(tm
     timeline = build_timeline(events)
     kinds = [e["event"] for e in events]
     bars = timeline.bars
-    assert timeline.status == "Failed" and "415" in (timeline.failure_reason or "")
+    assert timeline.status == "Failed" and timeline.failure_reason == "ClientError: See job logs for more information"
+    assert "415" in (timeline.failure_detail or "")  # bte's explanation, beside the service's text
     assert sum(b.status == "failed" for b in bars) == kinds.count("MiniBatchFailed") >= 1
     assert sum(b.retries for b in bars) == kinds.count("MiniBatchRetried") == 2
     assert bars[0].status == "retried"
@@ -108,4 +109,5 @@ def test_retries_and_failures_are_marked_and_add_up_to_what_the_container_saw(tm
     assert attempts == run.stats["report-faults-1"]["requests"]  # every attempt reached the container
     path, text = write_report("report-faults", state=run.state, out=tmp_path / "r.html")
     assert "Failed" in text and f"{kinds.count('MiniBatchFailed')} failure(s)" in text
+    assert "FailureReason: ClientError" in text and "BteFailureDetail:" in text and "415" in text
     assert "after 2 retries" in path.read_text()
