@@ -2,10 +2,12 @@
 # The clients that tests/clients/ drive against `bte serve`, each in its own venv under
 # build/venvs/ (the SDK's v2 and v3 cannot share one):
 #   sdk2    the SageMaker Python SDK v2  (sagemaker==2.257.7)
-#   sdk3    the SageMaker Python SDK v3  (sagemaker==3.27.0 with sagemaker-core)
+#   sdk3    the SageMaker Python SDK v3  (sagemaker==3.27.0 with sagemaker-core; its lock leaves out
+#           sagemaker-train/-serve/-mlops and mlflow, which nothing on the transform path imports)
 #   awscli  the AWS CLI v1               (awscli==1.46.3)
 # Each venv installs its lock file, scripts/client-venvs/NAME.txt (every package pinned,
-# installed with --no-deps: no resolver run, the same versions on every machine). A venv
+# installed with --no-deps by uv when .venv has it, else pip: no resolver run, the same
+# versions on every machine). A venv
 # whose .lock-hash matches its lock file is left alone, so a second run costs nothing.
 # To move a pin: install the new top-level version into a scratch venv, `pip freeze` it
 # into the lock file, rerun this script.
@@ -18,9 +20,13 @@ mkdir -p build/venvs
 make_venv() {  # name lock hash: one venv, logged to build/venvs/NAME.log
   local name=$1 lock=$2 hash=$3 dir=build/venvs/$1 start=$SECONDS
   rm -rf "$dir"
-  "$PY" -m venv "$dir"
-  "$dir/bin/pip" install -q --disable-pip-version-check --no-deps -r "$lock" >"build/venvs/$name.log" 2>&1 \
-    || { log "pip failed for $name; last lines of build/venvs/$name.log:"; tail -20 "build/venvs/$name.log" >&2; return 1; }
+  if [ -x .venv/bin/uv ]; then  # uv (a test extra) fetches in parallel: ~15 s a venv where pip takes minutes
+    "$PY" -m venv --without-pip "$dir"
+    .venv/bin/uv pip install --quiet --python "$dir/bin/python" --no-deps -r "$lock" >"build/venvs/$name.log" 2>&1
+  else
+    "$PY" -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check --no-deps -r "$lock" >"build/venvs/$name.log" 2>&1
+  fi || { log "install failed for $name; last lines of build/venvs/$name.log:"; tail -20 "build/venvs/$name.log" >&2; return 1; }
   printf '%s' "$hash" >"$dir/.lock-hash"
   log "$dir ready in $((SECONDS - start)) s"
 }
