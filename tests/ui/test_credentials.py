@@ -91,3 +91,31 @@ def test_with_credentials_the_page_creates_and_only_a_signed_stop_stops(guarded,
     page.click("#stop")
     page.wait_for_selector("#head #state:text('Stopped')", timeout=90_000)
     assert sagemaker.describe_transform_job(TransformJobName="ui-signed")["TransformJobStatus"] == "Stopped"
+
+
+def test_only_pages_without_data_are_served_unsigned(guarded, workdir, sample_image):
+    import requests
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    csv_input(workdir / "in-secret", 2)
+    sagemaker = signed_client(guarded)
+    sagemaker.create_model(**model_request("ui-secret", sample_image("echo")))
+    sagemaker.create_transform_job(**job_request("ui-secret", f"{workdir}/in-secret/", f"{workdir}/out-secret",
+                                                 ModelName="ui-secret"))
+
+    shell = requests.get(f"{guarded.url}/ui/jobs/ui-secret", timeout=30)
+    assert shell.status_code == 200 and "in-secret" not in shell.text  # the page, not the job's data
+    assert requests.get(f"{guarded.url}/ui/static/ui.js", timeout=30).status_code == 200
+    unsigned = requests.post(f"{guarded.url}/ui/api/job", json={"name": "ui-secret"}, timeout=30)
+    assert unsigned.status_code == 403 and "in-secret" not in unsigned.text
+    assert requests.get(f"{guarded.url}/ui/api/job", timeout=30).status_code == 403  # no unsigned GET either
+
+    body = b'{"name": "ui-secret"}'
+    request = AWSRequest(method="POST", url=f"{guarded.url}/ui/api/job", data=body)
+    SigV4Auth(Credentials(*PAIR.split(":")), "sagemaker", "us-east-1").add_auth(request)
+    signed = requests.post(request.url, data=body, headers=dict(request.headers), timeout=30)
+    assert signed.status_code == 200 and "in-secret" in signed.json()["request"]
+    other_host = requests.get(f"{guarded.url}/ui", headers={"Host": "rebound.example"}, timeout=30)
+    assert other_host.status_code == 421  # a name rebound to 127.0.0.1 does not reach the page

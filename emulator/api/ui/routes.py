@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from emulator.api.sagemaker import SageMakerApi
 from emulator.api.settings import ServerSettings
 from emulator.api.ui.examples import examples
-from emulator.api.ui.views import STATES, Views
+from emulator.api.ui.views import LISTED, STATES, Views
 from emulator.planning.render import size
 from emulator.store.db import ACTIVE, Store
 
@@ -75,7 +75,7 @@ def build_ui(store: Store, settings: ServerSettings, sagemaker: SageMakerApi) ->
         models = await run_in_threadpool(views.models, name)
         filtered = bool(status or name)
         return JSONResponse({
-            "jobs": env.get_template("parts/jobs.html").render(jobs=jobs, filtered=filtered),
+            "jobs": env.get_template("parts/jobs.html").render(jobs=jobs, filtered=filtered, limit=LISTED),
             "models": env.get_template("parts/models.html").render(models=models, filtered=filtered),
             "active": any(j.status in ACTIVE for j in jobs)})
 
@@ -106,7 +106,7 @@ def build_ui(store: Store, settings: ServerSettings, sagemaker: SageMakerApi) ->
     return app
 
 
-def _job(views: Views, env: Environment, name: str, tokens: dict[str, str]) -> dict[str, Any]:
+def _job(views: Views, env: Environment, name: str, tokens: dict[str, Any]) -> dict[str, Any]:
     run = views.run(name)
     if run is None:
         return {"found": False}

@@ -5,6 +5,7 @@ DescribeTransformJob's answer (``SageMakerApi.describe_run``), GetLogEvents
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from emulator.store.recorder import EVENTS_FILE
 
 LISTED = 100
 LOG_LINES_PER_POLL = 500
+FORWARD_TOKEN = re.compile(r"f/\d{1,15}")
 STATES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
 
 
@@ -107,7 +109,7 @@ class Views:
     def events_file(self, run: RunRecord) -> Path:
         return run_dir(run.name, run.run_id, self.store.root) / EVENTS_FILE
 
-    def log_lines(self, run: RunRecord, tokens: dict[str, str]) -> dict[str, dict[str, Any]]:
+    def log_lines(self, run: RunRecord, tokens: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """New lines of each of the run's log streams after the tokens the page holds."""
         out: dict[str, dict[str, Any]] = {}
         for stream in self.store.streams(f"{run.name}/"):
@@ -115,8 +117,9 @@ class Views:
                 continue
             params: dict[str, Any] = {"logGroupName": LOG_GROUP, "logStreamName": stream.name,
                                       "startFromHead": True, "limit": LOG_LINES_PER_POLL}
-            if tokens.get(stream.name):
-                params["nextToken"] = tokens[stream.name]
+            token = tokens.get(stream.name)
+            if isinstance(token, str) and FORWARD_TOKEN.fullmatch(token):  # what GetLogEvents gave the page
+                params["nextToken"] = token
             answer = self.logs.get_log_events(params)
             out[stream.name] = {"lines": [e["message"] for e in answer["events"]],
                                 "token": answer["nextForwardToken"], "more": len(answer["events"]) == LOG_LINES_PER_POLL}
