@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--ping-timeout", type=float, help="seconds to wait for /ping (default 300; the service: ~1800)")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress display or container logs")
     run.add_argument("--timings", action="store_true", help="print where the run's time went, phase by phase")
+    run.add_argument("--strict-names", action="store_true",
+                     help="refuse a TransformJobName that already ran (ResourceInUse), as the service does")
     run.add_argument("--report", nargs="?", const="", metavar="FILE",
                      help="write the run's HTML report at the end (default: report.html in its run folder)")
 
@@ -156,6 +158,22 @@ def _common(args: argparse.Namespace) -> dict[str, Any]:
     )
 
 
+def _say_before_running(console: Any, prepared: Any, args: argparse.Namespace) -> None:
+    """What the user must read before a run starts, even with --quiet: a model fetched again,
+    a rerun of a name (or, with --strict-names, the service's refusal of it)."""
+    from emulator.reruns import name_in_use, previous_run, rerun_notice
+
+    for note in prepared.source.notes:
+        console.print(f"[yellow]note[/yellow] {note}", highlight=False)
+    previous = previous_run(prepared.spec.name)
+    if previous is None:
+        return
+    if args.strict_names:
+        raise name_in_use(prepared.spec.name)
+    notice = rerun_notice(prepared.plan, previous, args.s3_endpoint_url)
+    console.print(f"[yellow]warning[/yellow] {notice}", highlight=False)
+
+
 def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -173,6 +191,7 @@ def _run(args: argparse.Namespace) -> int:
     timings.mark("request read")
     prepared = prepare(args.job, **kwargs)  # validates and plans before anything starts
     timings.mark("planned")
+    _say_before_running(console, prepared, args)
     listeners: list[Any] = [timings]
     display = None
     if not args.quiet:

@@ -74,6 +74,12 @@ class ProgressDisplay:
                     self.console.print(f"[cyan]{event.instance}[/cyan] started ({event.runtime}) at {event.url}")
                 case ev.PingOk():
                     self.console.print(f"[cyan]{event.instance}[/cyan] healthy after {event.waited_s:.1f} s")
+                case ev.PingWaiting():
+                    answered = f"/ping answered {event.status}" if event.status else "nothing answers /ping"
+                    lines = " | ".join(line.strip() for line in event.last_lines if line.strip()) or "(none yet)"
+                    self.console.print(
+                        Text.assemble((event.instance, "cyan"), f" not healthy after {event.waited_s:.0f} s "
+                                      f"({answered}); its latest log lines: {lines}"), highlight=False)
                 case ev.MiniBatchRetried():
                     self.console.print(
                         Text.assemble(("retry ", "yellow"), f"{event.source} mini-batch {event.batch} "

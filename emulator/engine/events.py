@@ -75,6 +75,18 @@ class PingOk(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PingWaiting(Event):
+    """An instance is not healthy yet (after 10 s, 30 s, then every minute): what /ping
+    answered and the container's latest log lines, so a model that cannot load is seen at
+    once rather than at the end of the start timeout."""
+
+    instance: str
+    waited_s: float
+    status: int | None  # the last /ping answer; None when nothing answered
+    last_lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class ParametersResolved(Event):
     instance: str
     max_concurrent_transforms: int

@@ -33,6 +33,8 @@ from emulator.store.paths import new_run_id
 
 DEFAULT_PING_TIMEOUT_S = 300.0
 SERVICE_PING_TIMEOUT_S = 1800.0  # the service keeps pinging for about 30 minutes
+PING_NOTICES_S = (10.0, 30.0, 60.0)  # when a not-yet-healthy instance is shown; then every minute
+PING_NOTICE_LINES = 3
 FAILURE_REASON_MAX = 1024  # DescribeTransformJob's FailureReason is at most 1024 characters
 
 
@@ -217,8 +219,15 @@ class JobRunner:
         """None once /ping answers 200; else bte's explanation of why it never did."""
         started = time.time()
         deadline = started + self.options.ping_timeout_s
+        notices = iter(PING_NOTICES_S)
+        notice_at = next(notices)
         while not self._cancelled.is_set():
             status = ping_once(instance.url)
+            waited = time.time() - started
+            if status != 200 and waited >= notice_at:
+                notice_at = next(notices, notice_at + 60.0)
+                self.stream.emit(ev.PingWaiting(job=self.spec.name, instance=name, waited_s=waited, status=status,
+                                                last_lines=tuple(instance.log_tail(PING_NOTICE_LINES))))
             if status == 200:
                 self.stream.emit(ev.PingOk(job=self.spec.name, instance=name, waited_s=time.time() - started))
                 return None

@@ -37,6 +37,7 @@ class StoredObject:
     key: str
     size: int
     display_name: str
+    version: str = ""  # what changes when the object does: S3's ETag, a file's mtime (``stat`` only)
 
 
 class OutputWriter(ABC):

@@ -14,6 +14,7 @@ run id: ``.<name>.<run id>.<random>.bte-partial`` and ``.<name>.<run id>.bte-rep
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import shutil
@@ -101,7 +102,7 @@ class LocalStorage(Storage):
             return None
         if not stat_module.S_ISREG(st.st_mode):
             return None
-        return self._object(path, st.st_size)
+        return dataclasses.replace(self._object(path, st.st_size), version=str(st.st_mtime_ns))
 
     def read_small(self, uri: str, limit: int) -> bytes:
         path = local_path(uri)

@@ -9,6 +9,7 @@ Writes are in ``s3_writer.py``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,7 +101,8 @@ class S3Storage(Storage):
             if isinstance(err, ObjectMissing):
                 return None
             raise err from exc
-        return self._object(loc.bucket, loc.key, int(head["ContentLength"]))
+        return dataclasses.replace(self._object(loc.bucket, loc.key, int(head["ContentLength"])),
+                                   version=str(head.get("ETag") or ""))
 
     def read_small(self, uri: str, limit: int) -> bytes:
         loc = _loc(uri)
