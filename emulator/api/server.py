@@ -71,8 +71,11 @@ def serve(settings: ServerSettings) -> int:
     warning = exposure_warning(settings.host)
     if warning:
         print(f"bte serve: {warning}", file=sys.stderr, flush=True)
-    print(f"bte serve: point clients here with\n  export AWS_ENDPOINT_URL={settings.url} AWS_ACCESS_KEY_ID=bte "
-          f"AWS_SECRET_ACCESS_KEY=bte AWS_DEFAULT_REGION={settings.region}\n"
+    # Never print the secret of --credentials: a terminal's scroll-back is not a secret store.
+    keys = (f"AWS_ACCESS_KEY_ID={credential.access_key_id} AWS_SECRET_ACCESS_KEY='<the secret given to --credentials>'"
+            if credential else "AWS_ACCESS_KEY_ID=bte AWS_SECRET_ACCESS_KEY=bte")
+    print(f"bte serve: point clients here with\n  export AWS_ENDPOINT_URL={settings.url} {keys} "
+          f"AWS_DEFAULT_REGION={settings.region}\n"
           f"  export SAGEMAKER_USER_CONFIG_OVERRIDE={sdk_config}   # the SageMaker Python SDK",
           file=sys.stderr, flush=True)
     for name in ended:
