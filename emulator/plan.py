@@ -214,16 +214,6 @@ def make_plan(
             stored_size=obj.size,
         ):
             warnings.append(PlanWarning(w.code, w.source, w.message, w.fix))
-    if "DataCaptureConfig" in spec.request:
-        warnings.append(
-            PlanWarning(
-                "not-emulated",
-                spec.name,
-                "DataCaptureConfig is accepted but bte does not write the capture manifests the service writes "
-                "under DestinationS3Uri",
-                "read the inputs and .out files directly, or remove DataCaptureConfig",
-            )
-        )
     if len(inputs) < len(names):
         idle = len(names) - len(inputs)
         warnings.append(

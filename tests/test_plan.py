@@ -67,11 +67,8 @@ def test_container_answers_both_spellings_and_bad_values_are_ignored_with_a_note
     assert parse_container_parameters(None) == ({}, [])
 
 
-def test_accepted_but_not_emulated_fields_are_warned_about():
+def test_data_capture_is_emulated_so_nothing_is_warned():
     from emulator.plan import make_plan
 
-    s = spec(DataCaptureConfig={"DestinationS3Uri": "s3://b/capture"})
-    plan = make_plan(s, {}, objs(1))
-    assert [w.code for w in plan.warnings] == ["not-emulated"]
-    assert "DataCaptureConfig" in plan.warnings[0].message
-    assert make_plan(spec(), {}, objs(1)).warnings == ()
+    s = spec(DataCaptureConfig={"DestinationS3Uri": "s3://b/capture", "GenerateInferenceId": True})
+    assert make_plan(s, {}, objs(1)).warnings == ()

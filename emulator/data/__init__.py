@@ -37,12 +37,14 @@ from emulator.data.errors import (
     UnsupportedJsonPath,
 )
 from emulator.data.framing import recordio_encode, tfrecord_encode
+from emulator.data.inference_ids import InferenceIds
 from emulator.data.jsonpath import SLICE_END_INCLUSIVE, JsonPath, parse_json_path
 from emulator.data.lint import InputWarning, lint_head, lint_input, lint_job
 from emulator.data.processing import DataProcessing, data_format
 from emulator.data.records import LINE_SEPARATOR, SPLIT_TYPES, Record, iter_records
 
 __all__ = [
+    "InferenceIds",
     "ASSEMBLE_WITH", "BATCH_STRATEGIES", "LINE_SEPARATOR", "MB", "SLICE_END_INCLUSIVE", "SPLIT_TYPES",
     "AssemblyError", "BadCompression", "BadRecordFraming", "DataError", "DataProcessing",
     "DataProcessingError", "InputWarning", "JsonPath", "JsonPathIndexOutOfRange", "JsonPathNoMatch",

@@ -44,7 +44,9 @@ class InstanceWork:
         on_upload: Callable[[str, str], None] | None = None,
         instance_gone: Callable[[], str | None] = lambda: None,
         streams: InstanceStreams | None = None,
+        inference_ids: data.InferenceIds | None = None,
     ) -> None:
+        self.inference_ids = inference_ids  # DataCaptureConfig.GenerateInferenceId (engine/capture.py)
         # The instance's log streams: its data log gets the service's lines about its files.
         self.streams = streams or InstanceStreams.start(spec.name, instance, run_id or "")
         self.run_id = run_id
@@ -137,7 +139,8 @@ class InstanceWork:
             lambda r, outcome: self.on_file_done(r.obj, outcome),
             submit=self._output.submit,
         )
-        if self.spec.split_type == "None" and self.params.max_payload_bytes is None and self.processing_is_identity:
+        if (self.spec.split_type == "None" and self.params.max_payload_bytes is None and self.processing_is_identity
+                and self.inference_ids is None):
             # MaxPayloadInMB=0: the whole object in one request, streamed, never held whole.
             self._window.acquire()
             run.batch_sent(1)
@@ -283,6 +286,8 @@ class InstanceWork:
 
             response = invoker.invoke(body, label, on_retry)
             output = response if self.processing.is_identity else self.processing.finish_output(batch, response)
+            if self.inference_ids is not None:  # last, on what is written: after JoinSource and OutputFilter
+                output = self.inference_ids.apply(output, source)
         except Exception as exc:  # a worker must always settle its mini-batch, or the file never closes
             detail = str(exc) if isinstance(exc, BteError) else f"{exc.__class__.__name__}: {exc}"
             if source not in detail:

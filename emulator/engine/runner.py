@@ -22,6 +22,7 @@ from emulator.engine.container_client import (
     ping_once,
 )
 from emulator.engine.errors import INTERNAL_ERROR, PING_FAILURE, Failure, failure_of
+from emulator.engine import capture
 from emulator.engine.file_run import FileOutcome
 from emulator.engine.instance_work import InstanceWork
 from emulator.engine.log_streams import InstanceStreams
@@ -209,6 +210,7 @@ class JobRunner:
                 s3_endpoint_url=self.options.s3_endpoint_url, run_id=self.options.run_id,
                 on_upload=self.options.on_upload,
                 instance_gone=lambda: self._gone(instance), streams=self._streams[name],
+                inference_ids=capture.inference_ids(self.spec, self._result.start_time or time.time()),
             ).run()
         except Exception as exc:
             self._stimuli.put(lc.InstanceFailed(name, Failure(INTERNAL_ERROR, f"{name}: {exc.__class__.__name__}: {exc}")))
@@ -332,3 +334,16 @@ class JobRunner:
             except BteError as exc:
                 self.stream.emit(ev.InstanceLog(job=self.spec.name, instance="bte", line=f"end: {exc}"))
         self._committed.clear()
+        self._write_capture()
+
+    def _write_capture(self) -> None:
+        """DataCaptureConfig: the input and output manifests of a job that ran (engine/capture.py)."""
+        written = [obj for obj in self.plan.inputs if obj.display_name in self._result.outputs]
+        try:
+            for uri in capture.write_manifests(self.spec, list(self.plan.inputs), written,
+                                               self._result.start_time or time.time(),
+                                               s3_endpoint_url=self.options.s3_endpoint_url, run_id=self.options.run_id):
+                self._data_log(self.plan.instance_names[0], f"data capture: wrote {uri}", tag="bte")
+        except BteError as exc:
+            self._data_log(self.plan.instance_names[0], f"data capture: the manifests were not written: {exc}",
+                           tag="bte")
