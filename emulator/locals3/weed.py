@@ -7,10 +7,13 @@ on ports chosen free: HTTP and gRPC for each of those five parts (ten ports, all
 explicitly: its defaults are fixed numbers). WebDAV, the Iceberg and Lance catalogs and
 the telemetry report (on by default, to a public host) are turned off.
 
-Everything weed writes goes under ``data_dir``: objects, metadata, its own record of the
-options (``mini.options``: the flags given here win over it), its logs (``-logdir``) and
-its local sockets (``TMPDIR``; weed otherwise leaves them in /tmp). Started again on the
-same folder, even on other ports, it serves the same buckets and objects.
+Everything weed writes goes under ``data_dir`` (objects, metadata, its own record of the
+options in ``mini.options``, where the flags given here win, its logs, its HTTP sockets),
+except the Unix sockets its parts talk gRPC over: weed fixes their path at
+``/tmp/seaweedfs-<part>-grpc-<port>.sock`` and does not always remove them, so bte removes
+its own once weed has stopped (those of a weed that died with bte, at the next start on
+the same folder). Started again on the same folder, even on other ports, weed serves the
+same buckets and objects.
 
 With an access key, weed checks every request's signature against it (as MinIO or S3
 would) and creates no bucket on a write; without one it answers anonymous requests.
@@ -108,6 +111,7 @@ class WeedServer:
             "s3.port.lance": "0",
             "master.telemetry": "false",
             "s3.autoCreateBucket": "false",
+            "volume.preStopSeconds": "0",  # one volume server, no peers to hand over to: stop at once
             "filer.localSocket": str(d / "sock" / "filer.sock"),
             "s3.localSocket": str(d / "sock" / "s3.sock"),
         }
@@ -118,16 +122,16 @@ class WeedServer:
         if self.alive():
             return
         binary = weed_binary()  # fail before making folders when it is not installed
-        for sub in ("logs", "sock", "tmp"):
+        for sub in ("logs", "sock"):
             (self.data_dir / sub).mkdir(parents=True, exist_ok=True)
         self._choose_ports()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "S3_"))}
-        env["TMPDIR"] = str(self.data_dir / "tmp")
         if self.access_key and self.secret_key:
             # weed mini makes an admin identity from these (and then checks signatures).
             env["AWS_ACCESS_KEY_ID"] = self.access_key
             env["AWS_SECRET_ACCESS_KEY"] = self.secret_key
         self._end_previous()
+        _remove_grpc_sockets(_recorded_grpc_ports(self.data_dir / "mini.options"))
         command = self.command(binary)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
@@ -205,6 +209,7 @@ class WeedServer:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        _remove_grpc_sockets({part: self.ports[f"{part}.port.grpc"] for part in _PARTS})
 
 
 def _die_with_parent() -> None:
@@ -215,6 +220,27 @@ def _die_with_parent() -> None:
 
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _recorded_grpc_ports(options: Path) -> dict[str, int]:
+    """The gRPC ports an earlier weed on this folder used, from its ``mini.options``."""
+    try:
+        lines = options.read_text().splitlines()
+    except OSError:
+        return {}
+    found: dict[str, int] = {}
+    for line in lines:
+        name, _, value = line.partition("=")
+        part = name.removesuffix(".port.grpc")
+        if part in _PARTS and name.endswith(".port.grpc") and value.strip().isdigit():
+            found[part] = int(value)
+    return found
+
+
+def _remove_grpc_sockets(ports: dict[str, int]) -> None:
+    for part, port in ports.items():
+        if _port_free(port):  # no weed listens there now: the socket file is a leftover
+            Path(f"/tmp/seaweedfs-{part}-grpc-{port}.sock").unlink(missing_ok=True)
 
 
 def _port_free(port: int) -> bool:

@@ -179,7 +179,7 @@ def test_endpoint_that_does_not_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     started = time.monotonic()
     with pytest.raises(EndpointUnreachable) as info:
         list_inputs("s3://any-bucket/in/", s3_endpoint_url=endpoint)
-    assert 1.5 <= time.monotonic() - started < 5  # retried for the window, then gave up
+    assert 1.5 <= time.monotonic() - started < 20  # retried for the window, then gave up (slow machines: slack)
     text = str(info.value)
     assert f'The S3 endpoint {endpoint} did not answer while listing "s3://any-bucket/in/"' in text
     assert "bte retried for 1.5 s (BTE_S3_OUTAGE_SECONDS)" in text
