@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, WaiterError
+from botocore.exceptions import WaiterError
 
+from tests.api.server import BteServer
 from tests.engine.jobs import job_request, model_request
 
 pytestmark = pytest.mark.docker
 FAST_WAIT = {"Delay": 0.2, "MaxAttempts": 300}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BteServer]:
+    """One server for the module's tests (each uses its own names and bucket)."""
+    srv = BteServer(tmp_path_factory.mktemp("transform-jobs") / "state").start()
+    yield srv
+    srv.stop()
 
 
 def seed_input(s3: Any, bucket: str, lines: int = 20) -> bytes:
@@ -50,7 +59,7 @@ def test_a_job_runs_in_the_background_and_the_waiter_returns_on_completed(server
 
 
 def test_the_waiter_raises_on_failed_with_the_failure_reason(sagemaker, s3, sample_image):
-    start_job(sagemaker, s3, sample_image("echo"), "fails", {"ECHO_FAIL_EVERY_N": "1"})
+    start_job(sagemaker, s3, sample_image("echo"), "fails", {"ECHO_FAIL_EVERY_N": "1"}, bucket="fails")
 
     with pytest.raises(WaiterError) as caught:
         sagemaker.get_waiter("transform_job_completed_or_stopped").wait(TransformJobName="fails", WaiterConfig=FAST_WAIT)
@@ -64,8 +73,8 @@ def test_the_waiter_raises_on_failed_with_the_failure_reason(sagemaker, s3, samp
 
 
 def test_a_duplicate_job_name_is_resource_in_use(sagemaker, s3, sample_image):
-    start_job(sagemaker, s3, sample_image("echo"), "twice")
-    request = job_request("twice", "s3://jobs/in/", "s3://jobs/other/", ModelName="twice-model")
+    start_job(sagemaker, s3, sample_image("echo"), "twice", bucket="twice")
+    request = job_request("twice", "s3://twice/in/", "s3://twice/other/", ModelName="twice-model")
 
     with pytest.raises(sagemaker.exceptions.ResourceInUse) as caught:
         sagemaker.create_transform_job(**request)
@@ -76,8 +85,6 @@ def test_a_duplicate_job_name_is_resource_in_use(sagemaker, s3, sample_image):
 
 
 def test_with_s3_endpoint_url_jobs_read_and_write_that_s3(tmp_path, s3_server, s3_bucket, sample_image):
-    from tests.api.server import BteServer
-
     external = s3_server.client()
     external.put_object(Bucket=s3_bucket, Key="in/x.csv", Body=b"7\n8\n")
     server = BteServer(tmp_path / "state", "--s3-endpoint-url", s3_server.endpoint_url).start()
