@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from emulator.store.db import Store, StreamRecord
 LOG_GROUP = "/aws/sagemaker/TransformJobs"
 MAX_EVENTS = 10000
 MAX_STREAMS = 50
+TAIL_BYTES = 64 * 1024  # more than any one log line the recorder writes
 
 
 def invalid(message: str) -> AwsError:
@@ -180,8 +182,25 @@ def _read(path: str, start: int = 0) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _first_last(path: str) -> tuple[int | None, int | None]:
-    first = last = None
+    """The first and last event times of a stream, reading only its first and last lines."""
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        return None, None
+    with f:
+        first_line = f.readline()
+        if not first_line.endswith(b"\n"):
+            return None, None
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(0, size - TAIL_BYTES))
+        tail = f.read().split(b"\n")
+    first = int(json.loads(first_line)["timestamp"])
+    for line in reversed(tail[1:-1] if size > TAIL_BYTES else tail[:-1]):  # whole lines only
+        try:
+            return first, int(json.loads(line)["timestamp"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    last = first  # one line longer than the tail window: read the stream through
     for _, event in _read(path):
-        first = event["timestamp"] if first is None else first
         last = event["timestamp"]
     return first, last
