@@ -82,6 +82,7 @@ def serve(settings: ServerSettings) -> int:
         print(f"bte serve: job {name} was running when bte last stopped: ended as Failed", file=sys.stderr, flush=True)
     print(f"bte serve: state in {store.root}; jobs read and write S3 at {settings.jobs_s3_endpoint()}",
           file=sys.stderr, flush=True)
+    print(f"bte serve: the web page is at {settings.url}/ui", file=sys.stderr, flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     try:

@@ -26,6 +26,7 @@ from emulator.api.settings import ServerSettings
 from emulator.api.ui.examples import examples
 from emulator.api.ui.views import LISTED, STATES, Views
 from emulator.planning.render import size
+from emulator.spec.errors import BteError
 from emulator.store.db import ACTIVE, Store
 
 HERE = Path(__file__).parent
@@ -98,7 +99,10 @@ def build_ui(store: Store, settings: ServerSettings, sagemaker: SageMakerApi) ->
         run = views.run(str((await _payload(request)).get("name") or ""))
         if run is None:
             return _missing()
-        path = await run_in_threadpool(views.report, run)
+        try:
+            path = await run_in_threadpool(views.report, run)
+        except BteError as exc:
+            return JSONResponse({"message": str(exc)}, 404)
         if path is None:
             return JSONResponse({"message": f"the job is {run.status}: its report is drawn when it ends"}, 409)
         return FileResponse(path, media_type="text/html", headers={"Cache-Control": "no-store"})

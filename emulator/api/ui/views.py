@@ -127,11 +127,14 @@ class Views:
 
     def report(self, run: RunRecord) -> Path | None:
         """The run's report (written beside its record once, again when the record grew)."""
-        from emulator.report.summary import REPORT_FILE, write_report
+        from emulator.report.summary import REPORT_FILE, RunNotFound, write_report
 
         events = self.events_file(run)
-        if run.status in ACTIVE or not events.exists():
+        if run.status in ACTIVE:
             return None
+        if not events.exists():
+            raise RunNotFound(f"run {run.run_id} of {run.name} has no event record ({events}); it ended before "
+                              "its first event was written")
         path = run_dir(run.name, run.run_id, self.store.root) / REPORT_FILE
         with self._report_lock:
             if not path.exists() or path.stat().st_mtime < events.stat().st_mtime:
