@@ -100,9 +100,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
-        if "failure_detail" not in columns:  # a store written before bte kept BteFailureDetail
-            self._db.execute("ALTER TABLE runs ADD COLUMN failure_detail TEXT")
+        _add_missing_columns(self._db)
 
     def close(self) -> None:
         with self._lock:
@@ -223,6 +221,21 @@ class Store:
             (len(prefix), prefix),
         )
         return [StreamRecord(r["run_id"], r["name"], r["job"], r["file"], r["creation_time"]) for r in rows]
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """A store an older bte wrote lacks the newer columns (e.g. BteFailureDetail's): add
+    them, nullable, so every bte reads every store. Columns are only ever added."""
+    schema = sqlite3.connect(":memory:")
+    try:
+        schema.executescript(_SCHEMA)
+        for (table,) in schema.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            for _, column, kind, *_ in schema.execute(f"PRAGMA table_info({table})"):
+                if column not in have:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    finally:
+        schema.close()
 
 
 def _model(row: sqlite3.Row) -> ModelRecord:
