@@ -77,7 +77,8 @@ def make_job_plan(run: RunRecord, s3_endpoint_url: str | None) -> JobPlan:
              for i in described["Scenarios"][0]["Inputs"]]
     started = run.start_time is not None
     warnings = [w for w in described["Warnings"] if not (started and w["Code"] in DROPPED_ONCE_STARTED)]
-    return JobPlan(prepared.runtime_name, instances, described["ExecutionParameters"], files, warnings, sampled)
+    runtime = prepared.runtime_name if model is not None else "as bte run chose it (its model is not in the store)"
+    return JobPlan(runtime, instances, described["ExecutionParameters"], files, warnings, sampled)
 
 
 class PlanCache:
