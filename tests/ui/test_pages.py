@@ -126,3 +126,29 @@ def test_the_form_loads_an_example_and_refuses_a_local_path_the_server_does_not_
     note.wait_for()
     assert "allowed only under a folder this server was told to allow" in (note.text_content() or "")
     assert server.client("sagemaker").list_transform_jobs(NameContains="quickstart")["TransformJobSummaries"] == []
+
+
+def test_plan_first_shows_the_mini_batches_and_warnings_before_anything_runs(server, workdir, open_page):
+    csv_input(workdir / "in-preview", 12)
+    job = job_request("ui-preview", f"{workdir}/in-preview/", f"{workdir}/in-preview/out", ModelName="ui-preview",
+                      BatchStrategy="SingleRecord", TransformResources={"InstanceCount": 2})
+    model = model_request("ui-preview", "bte-sample/echo:latest")
+    page = open_page(server)
+    page.goto(server.url + "/ui/new")
+    page.fill("#job-json", json.dumps(job))
+    page.fill("#model-json", json.dumps(model))
+    page.click("#preview")
+    table = page.locator("#preview-plan #plan-table")
+    table.wait_for(timeout=60_000)
+    row = page.locator("#preview-plan #plan-table tr", has_text="data.csv")
+    assert row.locator("td").all_text_contents()[-2:] == ["12", "12"]  # records, mini-batches (SingleRecord)
+    assert "ui-preview-2 gets no file" in (page.locator("#preview-plan").text_content() or "")
+    assert "OutputUnderInput" in (page.locator("#preview-plan").text_content() or "")
+    sagemaker = server.client("sagemaker")
+    assert sagemaker.list_transform_jobs(NameContains="ui-preview")["TransformJobSummaries"] == []
+    assert sagemaker.list_models(NameContains="ui-preview")["Models"] == []
+
+    job["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"] = "/etc/"  # not under --allow-local
+    page.fill("#job-json", json.dumps(job))
+    page.click("#preview")
+    page.wait_for_selector("#create-note:has-text('allowed only under a folder this server was told to allow')")

@@ -17,7 +17,7 @@ from emulator.api.settings import ServerSettings
 from emulator.planning import plan_dict, survey
 from emulator.spec.errors import BteError
 from emulator.store.db import RunRecord
-from emulator.transform import prepare
+from emulator.transform import PreparedJob, prepare
 
 FULL_SCAN_BYTES = 256 * 1024 * 1024
 SAMPLE_BATCHES = 20
@@ -64,6 +64,27 @@ def make_job_plan(run: RunRecord, s3_endpoint_url: str | None) -> JobPlan:
         else:
             prepared = prepare(run.request, model=model, runtime="docker" if container.get("Image") else "process",
                                s3_endpoint_url=s3_endpoint_url)
+    except BteError as exc:
+        return JobPlan("", {}, {}, problem=str(exc))
+    runtime = prepared.runtime_name if model is not None else "as bte run chose it (its model is not in the store)"
+    return _surveyed(prepared, runtime, s3_endpoint_url, started=run.start_time is not None)
+
+
+def preview_plan(request: dict[str, Any], model: dict[str, Any], s3_endpoint_url: str | None) -> JobPlan:
+    """The plan of a job not created yet (the form's Plan button). Only the model's
+    environment matters to a plan: its artifacts are not fetched."""
+    container = {k: v for k, v in (model.get("PrimaryContainer") or {}).items() if k != "ModelDataUrl"}
+    container["Image"] = container.get("Image") or "(the model's code)"
+    try:
+        prepared = prepare(request, model={**model, "PrimaryContainer": container}, runtime="docker",
+                           s3_endpoint_url=s3_endpoint_url)
+    except BteError as exc:
+        return JobPlan("", {}, {}, problem=str(exc))
+    return _surveyed(prepared, "as the job will run", s3_endpoint_url, started=False)
+
+
+def _surveyed(prepared: PreparedJob, runtime: str, s3_endpoint_url: str | None, *, started: bool) -> JobPlan:
+    try:
         total = sum(obj.size for obj in prepared.plan.inputs)
         sampled = total > FULL_SCAN_BYTES
         found = survey(prepared.plan, s3_endpoint_url=s3_endpoint_url,
@@ -75,9 +96,7 @@ def make_job_plan(run: RunRecord, s3_endpoint_url: str | None) -> JobPlan:
     instances = {name: [names[uri] for uri in uris] for name, uris in described["Instances"].items()}
     files = [FileRow(i["Source"], i["Instance"], i["Bytes"], i["Records"], i["MiniBatches"], i["Complete"])
              for i in described["Scenarios"][0]["Inputs"]]
-    started = run.start_time is not None
     warnings = [w for w in described["Warnings"] if not (started and w["Code"] in DROPPED_ONCE_STARTED)]
-    runtime = prepared.runtime_name if model is not None else "as bte run chose it (its model is not in the store)"
     return JobPlan(runtime, instances, described["ExecutionParameters"], files, warnings, sampled)
 
 

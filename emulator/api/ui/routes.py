@@ -94,6 +94,19 @@ def build_ui(store: Store, settings: ServerSettings, sagemaker: SageMakerApi) ->
         plan = await run_in_threadpool(views.plans.get, run)
         return JSONResponse({"html": env.get_template("parts/plan.html").render(plan=plan)})
 
+    @app.post("/ui/api/preview")
+    async def preview_part(request: Request) -> Response:
+        ask = await _payload(request)
+        job, model = ask.get("job"), ask.get("model")
+        if not isinstance(job, dict) or not (model is None or isinstance(model, dict)):
+            return JSONResponse({"message": "send {\"job\": CreateTransformJob request, \"model\": null or "
+                                            "CreateModel request}"}, 400)
+        try:
+            plan = await run_in_threadpool(views.preview, job, model)
+        except BteError as exc:
+            return JSONResponse({"__type": getattr(exc, "code", "ValidationException"), "message": str(exc)}, 400)
+        return JSONResponse({"html": env.get_template("parts/plan.html").render(plan=plan)})
+
     @app.post("/ui/api/report")
     async def report_part(request: Request) -> Response:
         run = views.run(str((await _payload(request)).get("name") or ""))

@@ -16,9 +16,9 @@ from emulator import storage
 from emulator.api.logs import LOG_GROUP, LogsApi
 from emulator.api.sagemaker import SageMakerApi
 from emulator.api.settings import ServerSettings
-from emulator.api.ui.plan_view import PlanCache
+from emulator.api.ui.plan_view import JobPlan, PlanCache, preview_plan
 from emulator.api.ui.progress import ProgressCache, RunProgress
-from emulator.spec import parse_transform_job
+from emulator.spec import ValidationException, is_local_uri, model_arn, parse_model, parse_transform_job
 from emulator.spec.errors import BteError
 from emulator.store.db import ACTIVE, RunRecord, Store
 from emulator.store.listing import list_jobs, list_models
@@ -95,6 +95,25 @@ class Views:
                 count = None
             self._input_counts[run.run_id] = count
         return self._input_counts[run.run_id]
+
+    def preview(self, job: dict[str, Any], model: dict[str, Any] | None) -> JobPlan:
+        """The plan of a job before it is created, after the checks CreateTransformJob makes
+        of what the plan reads (the request, local paths under --allow-local, the model)."""
+        spec = parse_transform_job(job, allow_local_uris=bool(self.settings.allow_local_roots))
+        for member, uri in (("S3Uri", spec.input_uri), ("S3OutputPath", spec.output_path)):
+            if is_local_uri(uri) and self.settings.local_root_of(uri) is None:
+                raise ValidationException(
+                    f"1 validation error detected: Value '{uri}' at '{member}' failed to satisfy constraint: "
+                    "bte: a local path is allowed only under a folder this server was told to allow")
+        if model is None:
+            record = self.store.model(spec.model_name)
+            if record is None:
+                arn = model_arn(spec.model_name, self.settings.region, self.settings.account)
+                raise ValidationException(f'Could not find model "{arn}".')
+            model = record.request
+        else:
+            parse_model(model, allow_local_uris=True)  # its shape; its artifacts are not read
+        return preview_plan(job, model, self.settings.jobs_s3_endpoint())
 
     # -- one job -----------------------------------------------------------------------
     def run(self, name: str) -> RunRecord | None:

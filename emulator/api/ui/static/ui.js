@@ -188,17 +188,32 @@ function newPage() {
       $("model-json").value = example.model ? JSON.stringify(example.model, null, 2) : "";
     });
   });
-  $("create-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
+  const requests = () => {
     say("create-note", "");
-    let job, model = null;
     try {
-      job = JSON.parse($("job-json").value);
-      if ($("model-json").value.trim()) model = JSON.parse($("model-json").value);
+      const model = $("model-json").value.trim() ? JSON.parse($("model-json").value) : null;
+      return {job: JSON.parse($("job-json").value), model};
     } catch (err) {
       say("create-note", "Not JSON: " + err.message, true);
-      return;
+      return null;
     }
+  };
+  $("preview").addEventListener("click", async () => {
+    const asked = requests();
+    if (!asked) return;
+    $("preview-plan").innerHTML = "<p>Reading the inputs as <code>bte plan</code> does…</p>";
+    try {
+      $("preview-plan").innerHTML = (await (await ui("preview", asked)).json()).html;
+    } catch (err) {
+      $("preview-plan").innerHTML = "";
+      say("create-note", err.message, true);
+    }
+  });
+  $("create-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const asked = requests();
+    if (!asked) return;
+    const {job, model} = asked;
     try {
       if (model) {
         try {
