@@ -5,8 +5,9 @@ when the server starts, so /ping answers 503 while a slow model loads, 200 once 
 loaded, and 503 for good if loading failed (then /invocations answers 500 with the
 reason). Handlers are synchronous functions; each request runs them on a dedicated thread
 pool (``BTE_HANDLER_THREADS``, default 64) so that a job's MaxConcurrentTransforms really
-gives that many requests in flight. A handler that raises answers 500 with
-``<ExceptionType>: <message>`` and its traceback goes to the log; the server keeps serving.
+gives that many requests in flight. A handler that raises answers as the SageMaker inference toolkit does: 500 (or the
+status of an exception shaped as its BaseInferenceToolkitError) with the message and the
+traceback; the traceback goes to the log too, and the server keeps serving.
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
         body = await request.body()
         content_type = request.headers.get("content-type") or codecs.JSON
         accept = request.headers.get("accept") or ""
-        if accept.strip() in ("", "*/*"):
-            accept = content_type
+        if not accept or accept == "*/*":  # SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, else the Content-Type
+            accept = settings.default_accept or content_type
         if settings.log_requests:
             log.info("POST /invocations %d bytes, Content-Type %s, Accept %s", len(body), content_type, accept)
         call = asyncio.get_running_loop().run_in_executor(
@@ -135,17 +136,19 @@ def _not_ready(state: ModelState) -> Response:
 
 
 def _error_response(exc: Exception, settings: ServingSettings) -> Response:
-    if isinstance(exc, codecs.UnsupportedContentType) or type(exc).__name__ == "UnsupportedFormatError":
-        return Response(str(exc), 415, media_type="text/plain")
-    if isinstance(exc, codecs.NotAcceptable):
-        return Response(str(exc), 406, media_type="text/plain")
+    """A handler's exception as the toolkit answers it: its status (an exception with
+    ``status_code`` and ``message``, as the toolkit's BaseInferenceToolkitError) or 500, and
+    the message followed by the traceback."""
     if isinstance(exc, TimeoutError):
         text = f"the handler took longer than SAGEMAKER_MODEL_SERVER_TIMEOUT={settings.timeout_s:g} s"
         log.error("invocation timed out: %s", text)
         return Response(text, 504, media_type="text/plain")
-    text = f"{type(exc).__name__}: {exc}"
-    log.error("invocation failed: %s\n%s", text, "".join(traceback.format_exception(exc)).rstrip())
-    return Response(text, 500, media_type="text/plain")
+    trace = "".join(traceback.format_exception(exc))
+    status, message = getattr(exc, "status_code", None), getattr(exc, "message", None)
+    if not isinstance(status, int) or message is None:
+        status, message = 500, str(exc)
+    log.error("invocation failed: %s: %s\n%s", type(exc).__name__, exc, trace.rstrip())
+    return Response(f"{message}\n{trace}", status, media_type="text/plain")
 
 
 def _configure_logging() -> None:

@@ -36,11 +36,11 @@ SUPPORTED = (CSV, JSON, JSONLINES)
 
 
 class UnsupportedContentType(Exception):
-    """The request's Content-Type has no decoder; the shim answers 415."""
+    """The request's Content-Type has no decoder; the shim answers 500, as the toolkit answers its UnsupportedFormatError."""
 
 
 class NotAcceptable(Exception):
-    """No media type in the Accept header has an encoder; the shim answers 406."""
+    """No media type in the Accept header has an encoder; the shim answers 500 (the toolkit's answer)."""
 
 
 def media_type(header: str | None) -> str:
@@ -51,7 +51,7 @@ def media_type(header: str | None) -> str:
     return JSONLINES if base in _JSONLINES_ALIASES else base
 
 
-def default_input_fn(body: bytes, content_type: str) -> Any:
+def default_input_fn(body: bytes | bytearray | str, content_type: str) -> Any:
     kind = media_type(content_type)
     if kind == CSV:
         return _decode_csv(body)
@@ -88,8 +88,8 @@ def choose_accept(accept: str) -> str:
     )
 
 
-def _decode_csv(body: bytes) -> list[list[float | str]]:
-    reader = csv.reader(io.StringIO(body.decode("utf-8")))
+def _decode_csv(body: bytes | bytearray | str) -> list[list[float | str]]:
+    reader = csv.reader(io.StringIO(body if isinstance(body, str) else body.decode("utf-8")))
     return [[_cell(cell) for cell in row] for row in reader if row]
 
 

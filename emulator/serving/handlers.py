@@ -1,14 +1,21 @@
-"""Loading a model's ``inference.py`` and calling its handlers the way the SageMaker toolkits do.
+"""Loading a model's ``inference.py`` and calling its handlers as the SageMaker inference
+toolkit does (``sagemaker_inference/transformer.py``, read point by point: docs/serving.md).
 
 A program module may define (all optional but one of ``transform_fn`` / ``predict_fn``):
 
-- ``model_fn(model_dir) -> model``; absent: the model is ``None``.
-- ``input_fn(body: bytes, content_type: str) -> data``; absent: ``codecs.default_input_fn``.
+- ``pre_model_fn(model_dir)``, then ``model_fn(model_dir) -> model`` (absent: the model is
+  ``None``), then ``model_warmup_fn(model_dir, model)``, once, at load.
+- ``input_fn(body, content_type) -> data``; absent: ``codecs.default_input_fn``. ``body`` is
+  a ``str`` (UTF-8 decoded) when Content-Type is exactly ``text/csv`` or
+  ``application/json``, else a ``bytearray``, as the toolkit gives it.
 - ``predict_fn(data, model) -> prediction``.
 - ``output_fn(prediction, accept: str) -> bytes | str | (body, content_type)``; absent:
   ``codecs.default_output_fn``.
-- ``transform_fn(model, body: bytes, content_type: str, accept: str)`` -> like ``output_fn``;
-  when present it replaces the input/predict/output chain.
+- ``transform_fn(model, body, content_type: str, accept: str)`` -> like ``output_fn``;
+  it replaces the input/predict/output chain, and a module that defines it beside any of
+  them is refused (the toolkit's ValueError).
+- Any handler may take one more argument, ``context`` (the toolkit passes Multi Model
+  Server's; bte a ``HandlerContext`` with ``system_properties["model_dir"]``).
 - ``execution_parameters() -> dict`` or a constant ``EXECUTION_PARAMETERS = {...}``: served
   at ``GET /execution-parameters``.
 - bte-only extensions: ``ping_fn(model) -> bool`` (False makes /ping answer 503) and
@@ -18,6 +25,7 @@ A program module may define (all optional but one of ``transform_fn`` / ``predic
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,8 +35,23 @@ from typing import Any
 from emulator.serving import codecs
 
 
+UTF8_TYPES = ("application/json", "text/csv")  # the toolkit decodes these (exact match) to str
+TRANSFORM_WITH_CHAIN = (  # the toolkit's text (transformer.py)
+    "Cannot use transform_fn implementation in conjunction with input_fn, predict_fn, and/or output_fn implementation"
+)
+
+
 class ProgramError(Exception):
     """The program module cannot be found, imported, or lacks a handler; the text says which."""
+
+
+class HandlerContext:
+    """What a handler that takes a ``context`` argument gets: the part of Multi Model
+    Server's Context that model code reads (``system_properties["model_dir"]``)."""
+
+    def __init__(self, model_dir: str) -> None:
+        self.model_dir = model_dir
+        self.system_properties: dict[str, Any] = {"model_dir": model_dir, "gpu_id": None}
 
 
 def load_program(submit_dir: Path, program: str) -> ModuleType:
@@ -65,32 +88,52 @@ class Handlers:
         self.module = module
         self._transform_fn: Callable[..., Any] | None = _fn(module, "transform_fn")
         self._predict_fn: Callable[..., Any] | None = _fn(module, "predict_fn")
+        if self._transform_fn and any(_fn(module, name) for name in ("input_fn", "predict_fn", "output_fn")):
+            raise ValueError(TRANSFORM_WITH_CHAIN)
         if self._transform_fn is None and self._predict_fn is None:
             raise ProgramError(
                 f"{getattr(module, '__file__', module.__name__)} defines neither transform_fn nor predict_fn; "
                 "define predict_fn(data, model) (and optionally model_fn, input_fn, output_fn)"
             )
-        self._input_fn: Callable[[bytes, str], Any] = _fn(module, "input_fn") or codecs.default_input_fn
-        self._output_fn: Callable[[Any, str], Any] = _fn(module, "output_fn") or codecs.default_output_fn
+        self._input_fn: Callable[..., Any] = _fn(module, "input_fn") or codecs.default_input_fn
+        self._output_fn: Callable[..., Any] = _fn(module, "output_fn") or codecs.default_output_fn
         self._ping_fn: Callable[[Any], Any] | None = _fn(module, "ping_fn")
+        self.context = HandlerContext("")
 
     def load_model(self, model_dir: Path) -> Any:
-        model_fn = _fn(self.module, "model_fn")
-        return None if model_fn is None else model_fn(str(model_dir))
+        self.context = HandlerContext(str(model_dir))
+        pre_model_fn, model_fn = _fn(self.module, "pre_model_fn"), _fn(self.module, "model_fn")
+        warmup_fn = _fn(self.module, "model_warmup_fn")
+        if pre_model_fn is not None:
+            self._call(pre_model_fn, str(model_dir))
+        model = None if model_fn is None else self._call(model_fn, str(model_dir))
+        if warmup_fn is not None:
+            self._call(warmup_fn, str(model_dir), model)
+        return model
 
     def healthy(self, model: Any) -> bool:
         return True if self._ping_fn is None else bool(self._ping_fn(model))
 
     def invoke(self, model: Any, body: bytes, content_type: str, accept: str) -> tuple[bytes, str]:
         """Run the chain on one request; returns the body and the Content-Type to answer with."""
+        given: str | bytearray = body.decode("utf-8") if content_type in UTF8_TYPES else bytearray(body)
         if self._transform_fn is not None:
-            result = self._transform_fn(model, body, content_type, accept)
+            result = self._call(self._transform_fn, model, given, content_type, accept)
         else:
             assert self._predict_fn is not None
-            data = self._input_fn(body, content_type)
-            prediction = self._predict_fn(data, model)
-            result = self._output_fn(prediction, accept)
+            data = self._call(self._input_fn, given, content_type)
+            prediction = self._call(self._predict_fn, data, model)
+            result = self._call(self._output_fn, prediction, accept)
         return _as_response(result, accept)
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """As the toolkit's ``_run_handler_function``: one parameter more than given takes the context."""
+        count = len(inspect.signature(fn).parameters)
+        if count == len(args):
+            return fn(*args)
+        if count == len(args) + 1:
+            return fn(*args, self.context)
+        raise TypeError(f"{fn.__name__} takes {count} arguments but {len(args)} were given.")
 
     def execution_parameters(self) -> dict[str, Any] | None:
         fn = _fn(self.module, "execution_parameters")

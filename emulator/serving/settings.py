@@ -42,6 +42,7 @@ class ServingSettings:
     timeout_s: float | None
     handler_threads: int
     log_requests: bool
+    default_accept: str = ""  # for a request without Accept, or with */*; "" = its Content-Type
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServingSettings:
@@ -57,6 +58,9 @@ class ServingSettings:
             timeout_s=_timeout(env),
             handler_threads=_int(env, "BTE_HANDLER_THREADS", 64, minimum=1),
             log_requests=(env.get("BTE_SERVING_LOG_REQUESTS") or "").lower() in ("1", "true", "yes"),
+            # The SageMaker inference toolkit's variable (environment.py); unset, the toolkit
+            # uses application/json and bte the request's Content-Type (docs/serving.md).
+            default_accept=env.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT") or "",
         )
 
 

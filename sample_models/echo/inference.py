@@ -129,7 +129,16 @@ def execution_parameters() -> dict[str, Any] | None:
     return DEFAULT_EXECUTION_PARAMETERS if not raw else json.loads(raw)
 
 
-def transform_fn(model: Knobs, body: bytes, content_type: str, accept: str) -> tuple[bytes, str]:
+class Refused(Exception):
+    """As the inference toolkit's BaseInferenceToolkitError: the server answers its
+    ``status_code`` with its ``message`` (then the traceback)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.status_code, self.message = 415, message
+
+
+def transform_fn(model: Knobs, body: bytes | bytearray | str, content_type: str, accept: str) -> tuple[bytes, str]:
     n = STATS.begin(len(body), content_type, accept)
     try:
         if model.latency_s:
@@ -139,9 +148,7 @@ def transform_fn(model: Knobs, body: bytes, content_type: str, accept: str) -> t
         if n <= model.fail_first_n:
             raise RuntimeError(f"echo: request {n} fails on purpose (ECHO_FAIL_FIRST_N={model.fail_first_n})")
         if model.refuse_every_n and n % model.refuse_every_n == 0:
-            from emulator.serving.codecs import UnsupportedContentType  # the shim answers it with 415
-
-            raise UnsupportedContentType(f"echo: request {n} refused on purpose (ECHO_REFUSE_EVERY_N)")
+            raise Refused(f"echo: request {n} refused on purpose (ECHO_REFUSE_EVERY_N)")
         return body * model.repeat, content_type
     finally:
         STATS.end()

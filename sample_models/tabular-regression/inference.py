@@ -60,7 +60,7 @@ def transform_fn(weights: list[float], body: bytes, content_type: str, accept: s
     if content_type.split(";", 1)[0].strip().lower() != "text/csv":
         raise ValueError(f"tabular-regression reads text/csv, not {content_type!r}")
     lines = []
-    for n, row in enumerate(csv.reader(io.StringIO(body.decode("utf-8"))), 1):
+    for n, row in enumerate(csv.reader(io.StringIO(body if isinstance(body, str) else body.decode("utf-8"))), 1):
         if not row:
             continue
         if len(row) != FEATURES:

@@ -46,10 +46,12 @@ def test_each_instance_has_its_own_container_and_data_log_streams(tmp_path, dock
         assert re.fullmatch(STAMP + r"MaxConcurrentTransforms=4, MaxPayloadInMB=6, BatchStrategy=MULTI_RECORD",
                             data_log[0]), data_log
         texts = [line.split("[sagemaker logs]: ", 1)[1] for line in data_log[1:]]
-        assert texts == [
+        assert texts[:5] == [
             f"{where}: Bad HTTP status received from algorithm: 500", f"{where}: ", f"{where}: Message:",
-            f"{where}: RuntimeError: echo: request 1 fails on purpose (ECHO_FAIL_EVERY_N=1)",
+            f"{where}: echo: request 1 fails on purpose (ECHO_FAIL_EVERY_N=1)",
+            f"{where}: Traceback (most recent call last):",  # the answer's body, line by line
         ], texts
+        assert texts[-1] == f"{where}: RuntimeError: echo: request 1 fails on purpose (ECHO_FAIL_EVERY_N=1)"
     # bte's explanation closes the first instance's data log, marked as bte's own line
     first = lines[f"{started['two-instances-1']}/data-log"][-1]
     assert re.search(r":\[bte\]: BteFailureDetail: .*\.csv: mini-batch 0", first), first

@@ -35,7 +35,7 @@ from helper import SEPARATOR
 EXECUTION_PARAMETERS = {"MaxConcurrentTransforms": 8, "BatchStrategy": "SINGLE_RECORD", "MaxPayloadInMB": 2}
 
 def transform_fn(model, body, content_type, accept):
-    return SEPARATOR.join([body.upper(), content_type.encode(), accept.encode()]), "text/plain"
+    return SEPARATOR.join([type(body).__name__, body.upper(), content_type, accept]), "text/plain"
 """
 
 BROKEN_PROGRAM = """
@@ -69,7 +69,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     with ExitStack() as stack:
         defaults = stack.enter_context(local_server(_program(root, "defaults", DEFAULTS_PROGRAM)))
         transform_dir = _program(root, "transform", TRANSFORM_PROGRAM, "handler.py")
-        (transform_dir / "helper.py").write_text('SEPARATOR = b"|"\n')
+        (transform_dir / "helper.py").write_text('SEPARATOR = "|"\n')
         transform = stack.enter_context(local_server(transform_dir, {"SAGEMAKER_PROGRAM": "handler.py"}))
         broken = stack.enter_context(local_server(_program(root, "broken", BROKEN_PROGRAM)))
         # Observe the slow load at once, before model_fn's 2 s are over.
@@ -102,7 +102,8 @@ def test_model_fn_failure_keeps_ping_503_and_invocations_say_why(servers: Server
 
 
 def test_default_csv_decodes_rows_of_floats_and_strings(servers: Servers) -> None:
-    response = servers.defaults.post("/invocations", "1,2.5,x\n3,4,y\n", headers={"Content-Type": "text/csv"})
+    response = servers.defaults.post("/invocations", "1,2.5,x\n3,4,y\n",
+                                     headers={"Content-Type": "text/csv", "Accept": "text/csv"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv"
     assert response.text == "1.0,2.5,x\n3.0,4.0,y"
@@ -122,27 +123,30 @@ def test_default_json_round_trip_and_accept_conversion(servers: Servers) -> None
 def test_default_jsonlines_one_value_per_line(servers: Servers) -> None:
     body = '{"a": 1}\n"two"\n\n[3]\n'
     response = servers.defaults.post(
-        "/invocations", body, headers={"Content-Type": "application/jsonlines", "Accept": "*/*"}
+        "/invocations", body, headers={"Content-Type": "application/jsonlines", "Accept": "application/jsonlines"}
     )
     assert response.headers["content-type"] == "application/jsonlines"
     assert response.text == '{"a": 1}\n"two"\n[3]'
 
 
-def test_unsupported_content_type_is_415_and_unsupported_accept_is_406(servers: Servers) -> None:
+def test_an_unsupported_content_type_or_accept_answers_500_as_the_toolkit(servers: Servers) -> None:
+    # The toolkit's default decoder raises UnsupportedFormatError, which is not one of its
+    # BaseInferenceToolkitError: 500, the message, then the traceback.
     response = servers.defaults.post("/invocations", b"\x00\x01", headers={"Content-Type": "application/x-npy"})
-    assert response.status_code == 415
-    assert "application/x-npy" in response.text and "text/csv" in response.text
+    assert response.status_code == 500
+    assert "application/x-npy" in response.text and "Traceback (most recent call last):" in response.text
     response = servers.defaults.post(
         "/invocations", b"[1]", headers={"Content-Type": "application/json", "Accept": "image/png"}
     )
-    assert response.status_code == 406
+    assert response.status_code == 500
     assert "image/png" in response.text
 
 
 def test_a_handler_that_raises_answers_500_and_the_next_request_succeeds(servers: Servers) -> None:
     failed = servers.defaults.post("/invocations", '"boom"', headers={"Content-Type": "application/json"})
-    assert failed.status_code == 500
-    assert failed.text == "ValueError: boom requested by the test"
+    assert failed.status_code == 500  # the toolkit's answer: the message, then the traceback
+    assert failed.text.startswith("boom requested by the test\nTraceback (most recent call last):\n")
+    assert failed.text.endswith("ValueError: boom requested by the test\n")
     ok = servers.defaults.post("/invocations", "[1]", headers={"Content-Type": "application/json"})
     assert (ok.status_code, ok.json()) == (200, [1])
     assert "invocation failed: ValueError: boom requested by the test" in servers.defaults.logs()
@@ -154,10 +158,10 @@ def test_transform_fn_gets_raw_body_content_type_and_accept(servers: Servers) ->
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/plain"
-    assert response.text == "ABC|text/csv|application/json"
-    # No Accept at all: the handler sees the request's content type.
+    assert response.text == "str|ABC|text/csv|application/json"
+    # No Accept at all (SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT unset): the request's content type.
     response = servers.transform.post("/invocations", b"x", headers={"Content-Type": "text/csv"})
-    assert response.text == "X|text/csv|text/csv"
+    assert response.text == "str|X|text/csv|text/csv"
 
 
 def test_execution_parameters_200_where_declared_404_where_not(servers: Servers) -> None:
