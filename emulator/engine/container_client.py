@@ -206,6 +206,7 @@ class Invoker:
                 if on_retry:
                     on_retry(attempt + 1, last)
                 time.sleep(s.backoff_s * (2 ** (attempt - 1)))
+        self._log(label, [f"bte: gave up after {attempts} attempt(s) (InvocationsMaxRetries={s.max_retries})"])
         raise InvocationFailed(
             f"{label} failed after {attempts} attempt(s) (InvocationsMaxRetries={s.max_retries}): {last}. "
             "Fix the model, or raise ModelClientConfig.InvocationsTimeoutInSeconds / InvocationsMaxRetries.",
