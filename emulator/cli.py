@@ -400,7 +400,8 @@ def entry() -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         if exc.code is not None and not isinstance(exc.code, int):
             print(exc.code, file=sys.stderr)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # while starting up, before main's own handling
+        print("bte: interrupted", file=sys.stderr)
         code = 130
     atexit._run_exitfuncs()  # the same handlers a normal exit runs (CPython's own hook)
     for stream in (sys.stdout, sys.stderr):

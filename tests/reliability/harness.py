@@ -27,7 +27,7 @@ PING_TIMEOUT_S = 15.0  # matrix rows wait this long for /ping, not 300 s (a load
 @dataclass
 class Outcome:
     status: str  # Completed | Failed | Stopped | refused
-    text: str  # FailureReason, or the refusal's message
+    text: str  # FailureReason and BteFailureDetail, or the refusal's message
     data_log: list[str] = field(default_factory=list)
     out: Path | None = None  # the local output folder, to check for leftovers
     s3_prefix: tuple[str, str] | None = None  # (bucket, prefix) of an S3 output, to check too
@@ -81,8 +81,9 @@ class Case:
             result = run_transform_job(request, **self.model(env), **kwargs)
         except BteError as exc:
             return Outcome(REFUSED, f"{exc.code}: {exc}", out=self.out)
-        lines = [e.line for e in result.log.of(ev.InstanceLog) if e.instance.endswith("/data-log")]
-        return Outcome(result.status, result.failure_reason or "", lines, self.out, log=result.log)
+        lines = [e.line for e in result.log.of(ev.InstanceLog) if e.is_data_log]
+        said = " ".join(filter(None, [result.failure_reason, result.run.failure_detail]))  # + BteFailureDetail
+        return Outcome(result.status, said, lines, self.out, log=result.log)
 
 
 @dataclass(frozen=True)
