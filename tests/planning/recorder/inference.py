@@ -20,8 +20,11 @@ def model_fn(model_dir: str) -> Path:
     return folder
 
 
-def transform_fn(folder: Path, body: bytes, content_type: str, accept: str) -> tuple[bytes, str]:
+def transform_fn(folder: Path, body: bytes | bytearray | str, content_type: str, accept: str) -> tuple[bytes, str]:
+    # As the SageMaker inference toolkit hands it: a str for text/csv and application/json
+    # (UTF-8 decoded), a bytearray otherwise; the bytes on the wire either way.
+    received = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     with _lock:
         n = next(_count)
-    (folder / f"{n:06d}.bin").write_bytes(body)
-    return body, accept or content_type
+    (folder / f"{n:06d}.bin").write_bytes(received)
+    return received, accept or content_type
