@@ -142,3 +142,19 @@ def test_delete_output_removes_a_committed_object(use_server: S3Server, s3_bucke
     delete_output(uri)
     assert not exists(use_server, s3_bucket, "out/a.out")
     delete_output(uri)  # already gone: no error
+
+
+def test_default_crc32_checksums_are_sent_and_stored(use_server: S3Server, s3_bucket: str) -> None:
+    # botocore (1.36+) sends CRC32 by default; bte's multipart uploads declare and echo it.
+    # Both servers store it; they write a multipart object's composite checksum differently.
+    for name, size in (("small.out", 10), ("big.out", 9 * MiB)):
+        with open_output(f"s3://{s3_bucket}/{name}") as out:
+            out.write(block(0, size) if size > 32 else b"x" * size)
+    client = use_server.client()
+    small = client.head_object(Bucket=s3_bucket, Key="small.out", ChecksumMode="ENABLED")
+    big = client.head_object(Bucket=s3_bucket, Key="big.out", ChecksumMode="ENABLED")
+    assert small["ChecksumCRC32"] == "jt9Hdw=="  # CRC32 of the 10 bytes, on both
+    if use_server.kind == "moto":
+        assert big["ChecksumCRC32"] == "M7Acsg==" and "ChecksumType" not in big
+    else:  # as S3 writes it: the checksum of the parts' checksums, then the part count
+        assert (big["ChecksumCRC32"], big["ChecksumType"]) == ("M7Acsg==-2", "COMPOSITE")
