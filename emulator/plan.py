@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from emulator.spec import TransformJobSpec
 from emulator.storage import InputObject
+
+if TYPE_CHECKING:
+    from emulator.planning.steps import PipelineStep
 
 DEFAULT_MAX_CONCURRENT_TRANSFORMS = 1
 DEFAULT_BATCH_STRATEGY = "MultiRecord"
@@ -72,6 +75,7 @@ class Plan:
     environment: Mapping[str, EnvVar]
     parameters: ExecutionParameters  # before the container is asked
     warnings: tuple[PlanWarning, ...] = field(default=())
+    steps: tuple[PipelineStep, ...] = field(default=())  # an inference pipeline's containers
 
     @property
     def instance_names(self) -> tuple[str, ...]:

@@ -25,9 +25,11 @@ from emulator import storage
 from emulator.engine import events as ev
 from emulator.engine.errors import ModelSourceError
 from emulator.engine.model_source import ModelSource, resolve_model_source
+from emulator.engine.pipeline_source import choose_pipeline_runtime
 from emulator.engine.runner import JobRunner, RunOptions, RunResult
 from emulator.plan import Plan, PlanWarning, make_plan
 from emulator.planning import checks
+from emulator.planning.steps import plan_steps
 from emulator.planning.survey import output_warnings
 from emulator.store import run_record
 from emulator.store.paths import new_run_id
@@ -106,6 +108,8 @@ class TransformJobResult:
 
 
 def choose_runtime(source: ModelSource, requested: str | None, image_given: bool = False) -> str:
+    if source.steps:
+        return choose_pipeline_runtime(source, requested)
     if requested:
         return requested
     if source.image and (source.code_dir is None or image_given):
@@ -140,18 +144,18 @@ def prepare(
             )
     source = resolve_model_source(model_spec, model_dir=model_dir, image=image, s3_endpoint_url=s3_endpoint_url)
     runtime_name = choose_runtime(source, runtime, image_given=image is not None)
-    if runtime_name == "process" and source.code_dir is None:
+    if runtime_name == "process" and source.code_dir is None and not source.steps:
         raise ModelSourceError(
             "the local-process runtime needs inference.py: pass --model-dir DIR, or a ModelDataUrl whose "
             "model.tar.gz holds code/inference.py; or run the image with --runtime docker"
         )
-    if runtime_name == "docker" and not source.image:
+    if runtime_name == "docker" and not source.image and not source.steps:
         raise ModelSourceError("the docker runtime needs an image: pass --image TAG or a model with an Image")
     inputs = storage.list_inputs(spec.input_uri, spec.data_type, s3_endpoint_url=s3_endpoint_url)
     storage.check_output_path(spec.output_path, s3_endpoint_url=s3_endpoint_url)
     heads = {obj.uri: _head(obj, s3_endpoint_url) for obj in inputs[:LINT_MAX_FILES]}
     plan = make_plan(spec, source.environment, inputs, heads=heads)
-    plan = dataclasses.replace(plan, warnings=plan.warnings + tuple(
+    plan = dataclasses.replace(plan, steps=plan_steps(spec, source.steps), warnings=plan.warnings + tuple(
         PlanWarning(w.code, w.source, w.message, w.fix)
         for w in output_warnings(plan, s3_endpoint_url) + checks.data_processing(spec)[1]))
     return PreparedJob(spec, model_spec, source, plan, runtime_name)
@@ -241,6 +245,11 @@ def run_prepared(
     record = run_record.begin(spec.name, options.run_id, spec.output_path, s3_endpoint_url)
     options.on_upload = lambda uri, upload_id: run_record.note_upload(record, uri, upload_id)
     _clean_up_killed_runs(spec.name, rt, stream, s3_endpoint_url)
+    if prepared.plan.steps:
+        rt = runtimes.PipelineRuntime(rt, [
+            runtimes.StepSpec(s.label, s.hostname, s.image, s.model_dir, s.code_dir, s.container_environment())
+            for s in prepared.plan.steps
+        ])
     runner = JobRunner(
         prepared.plan, rt, prepared.source.model_dir, prepared.source.code_dir, prepared.source.image,
         stream, options,

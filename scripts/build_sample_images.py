@@ -31,8 +31,7 @@ def main(argv: list[str]) -> int:
 
     names = args.names or sorted(p.name for p in SAMPLES.iterdir() if p.is_dir() and not p.name.startswith("."))
     failed = 0
-    for name in names:
-        model_dir = SAMPLES / name
+    for name, model_dir in images(names):
         tag = f"bte-sample/{name}:latest"
         if not (model_dir / "inference.py").is_file() and not (model_dir / "Dockerfile").is_file():
             print(f"{tag:42} skipped: {model_dir} has neither inference.py nor Dockerfile", flush=True)
@@ -46,6 +45,22 @@ def main(argv: list[str]) -> int:
         state = "built" if result.built else "up to date"
         print(f"{tag:42} {state} ({result.seconds:.1f} s)", flush=True)
     return 1 if failed else 0
+
+
+def images(names: list[str]) -> list[tuple[str, Path]]:
+    """(image name, directory) of each sample; a sample made of several containers (an
+    inference pipeline such as pipeline-scale) gives one image per container's folder,
+    named ``<sample>-<folder>``."""
+    out = []
+    for name in names:
+        model_dir = SAMPLES / name
+        parts = [] if _buildable(model_dir) else sorted(p for p in model_dir.iterdir() if _buildable(p))
+        out += [(f"{name}-{p.name}", p) for p in parts] or [(name, model_dir)]
+    return out
+
+
+def _buildable(path: Path) -> bool:
+    return path.is_dir() and ((path / "inference.py").is_file() or (path / "Dockerfile").is_file())
 
 
 if __name__ == "__main__":

@@ -157,9 +157,10 @@ class Invoker:
         """POST one mini-batch; its answer's bytes, or InvocationFailed after the retries."""
         return self._with_retries(lambda: self._post(body, stream=True), label, on_retry, read_whole)
 
-    def _post(self, data: bytes | Iterator[bytes], stream: bool) -> requests.Response:
+    def _post(self, data: bytes | Iterator[bytes], stream: bool, headers: dict[str, str] | None = None) -> requests.Response:
         return self.session.post(
-            self.url, data=data, headers=self.headers, timeout=(10, self.settings.timeout_s), stream=stream
+            self.url, data=data, headers=self.headers if headers is None else headers,
+            timeout=(10, self.settings.timeout_s), stream=stream,
         )
 
     def _with_retries(

@@ -21,6 +21,7 @@ from emulator.engine.container_client import BatchLabel, InvocationSettings, Inv
 from emulator.engine.errors import ALGORITHM_ERROR, CLIENT_ERROR, Failure, failure_of
 from emulator.engine.file_run import FileOutcome, FileRun, SerialWriter
 from emulator.engine.log_streams import InstanceStreams
+from emulator.engine.pipeline_client import chain_invoker
 from emulator.plan import ExecutionParameters
 from emulator.spec import TransformJobSpec
 from emulator.spec.errors import BteError
@@ -45,10 +46,12 @@ class InstanceWork:
         instance_gone: Callable[[], str | None] = lambda: None,
         streams: InstanceStreams | None = None,
         inference_ids: data.InferenceIds | None = None,
+        targets: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.inference_ids = inference_ids  # DataCaptureConfig.GenerateInferenceId (engine/capture.py)
         # The instance's log streams: its data log gets the service's lines about its files.
         self.streams = streams or InstanceStreams.start(spec.name, instance, run_id or "")
+        self.targets = targets  # an inference pipeline's containers: (URL, label) each, in order
         self.run_id = run_id
         self.on_upload = on_upload
         self.instance_gone = instance_gone  # "exited with code 1; last log lines: ..." once it died
@@ -206,7 +209,8 @@ class InstanceWork:
         job, obj = self.spec.name, item.obj
         source = obj.display_name
         label = BatchLabel(source, 0, 0, 1, 0, obj.size)
-        invoker = StreamedInvoker(self.url, self.settings, self.cancelled, self._data_log)
+        invoker = (chain_invoker(self.targets, self.settings, self.cancelled, self._data_log)
+                   or StreamedInvoker(self.url, self.settings, self.cancelled, self._data_log))
         last = b""
 
         def open_body() -> Iterator[bytes]:
@@ -247,7 +251,8 @@ class InstanceWork:
 
     # -- workers --------------------------------------------------------------------
     def _worker(self, worker: int) -> None:
-        invoker = Invoker(self.url, self.settings, self.cancelled, self._data_log)
+        invoker = (chain_invoker(self.targets, self.settings, self.cancelled, self._data_log)
+                   or Invoker(self.url, self.settings, self.cancelled, self._data_log))
         try:
             while (item := self._queue.get()) is not None:
                 run, batch = item

@@ -50,6 +50,12 @@ class InstanceStreams:
         """A line of the instance's container log."""
         return InstanceLog(job=self.job, instance=self.instance, line=line, stream=self.container)
 
+    def container_log(self, container: str, line: str) -> InstanceLog:
+        """A line of one container of an inference pipeline (``<instance>/<ContainerHostname>``):
+        a stream of its own, ``<instance's stream>/<ContainerHostname>`` (docs/pipelines.md)."""
+        return InstanceLog(job=self.job, instance=container, line=line,
+                           stream=f"{self.container}/{container.rsplit('/', 1)[-1]}")
+
     def data(self, text: str, tag: str = "sagemaker logs") -> InstanceLog:
         """A line of the instance's data log, in the service's format."""
         now = time.time()

@@ -37,8 +37,13 @@ class ModelSource:
     code_dir: str | None  # host folder with inference.py, for the local-process runtime
     environment: dict[str, str]
     notes: tuple[str, ...] = ()  # what bte did that the user should know (a changed model fetched again)
+    hostname: str | None = None  # a pipeline container's ContainerHostname (or bte's default)
+    # An inference pipeline: one source per container, in order; the fields above are then unset.
+    steps: tuple[ModelSource, ...] = ()
 
     def describe(self) -> str:
+        if self.steps:
+            return f"an inference pipeline of {len(self.steps)} containers ({', '.join(str(s.hostname) for s in self.steps)})"
         parts = []
         if self.image:
             parts.append(f"image {self.image}")
@@ -68,11 +73,10 @@ def resolve_model_source(
         container = model.primary_container or (model.containers[0] if model.containers else None)
         if container is None:
             raise ModelSourceError(f"model {model.name} has no PrimaryContainer or Containers")
-        if model.containers and len(model.containers) > 1:
-            raise ModelSourceError(
-                f"model {model.name} is an inference pipeline of {len(model.containers)} containers; "
-                "bte runs single-container models for now"
-            )
+        if len(model.containers) > 1:  # a Containers list of one runs as a single container
+            from emulator.engine.pipeline_source import resolve_pipeline_source
+
+            return resolve_pipeline_source(model, model_dir=model_dir, image=image, s3_endpoint_url=s3_endpoint_url)
         env.update(container.environment or {})
         image = image or container.image
         if container.model_data_url:
@@ -87,12 +91,18 @@ def resolve_model_source(
         code_dir = str(path)
         artifacts = artifacts or str(path)
     elif artifacts is not None:
-        code = Path(artifacts) / "code"
-        if (code / "inference.py").exists():
-            code_dir = str(code)
-        elif (Path(artifacts) / "inference.py").exists():
-            code_dir = artifacts
+        code_dir = code_dir_in(artifacts)
     return ModelSource(image=image, model_dir=artifacts, code_dir=code_dir, environment=env, notes=tuple(notes))
+
+
+def code_dir_in(artifacts: str) -> str | None:
+    """The folder with inference.py in extracted artifacts: ``code/``, else the top, else none."""
+    code = Path(artifacts) / "code"
+    if (code / "inference.py").exists():
+        return str(code)
+    if (Path(artifacts) / "inference.py").exists():
+        return artifacts
+    return None
 
 
 @dataclass(frozen=True)

@@ -15,18 +15,14 @@ from typing import Any, Callable
 from emulator import memory
 from emulator.engine import events as ev
 from emulator.engine import lifecycle as lc
-from emulator.engine.container_client import (
-    EXECUTION_PARAMETERS_TIMEOUT_S,
-    ask_execution_parameters,
-    ping_interval,
-    ping_once,
-)
+from emulator.engine.container_client import EXECUTION_PARAMETERS_TIMEOUT_S, ping_interval
 from emulator.engine.errors import INTERNAL_ERROR, PING_FAILURE, Failure, failure_of
 from emulator.engine import capture
 from emulator.engine.file_run import FileOutcome
 from emulator.engine.instance_work import InstanceWork
 from emulator.engine.log_streams import InstanceStreams
-from emulator.plan import Plan, parse_container_parameters, resolve_execution_parameters
+from emulator.engine.pipeline_calls import HealthWatch, ask_all_execution_parameters, dead_part, targets
+from emulator.plan import Plan, resolve_execution_parameters
 from emulator.runtime import Instance, InstanceSpec, Runtime
 from emulator.spec.errors import BteError
 from emulator.storage import InputObject, OutputWriter
@@ -159,7 +155,8 @@ class JobRunner:
         streams = self._streams.setdefault(name, InstanceStreams.start(job, name, self.options.run_id))
 
         def on_log(instance_name: str, line: str) -> None:
-            self.stream.emit(streams.log(line))
+            # A pipeline's containers are named <instance>/<ContainerHostname>; each has its own stream.
+            self.stream.emit(streams.log(line) if instance_name == name else streams.container_log(instance_name, line))
 
         try:
             instance = self.runtime.start(instance_spec, on_log=on_log)
@@ -182,9 +179,8 @@ class JobRunner:
             return
         if self._cancelled.is_set():  # stopped (or failing elsewhere) while this one started
             return
-        asked = ask_execution_parameters(instance.url, self.options.execution_parameters_timeout_s)
-        answer, problems = parse_container_parameters(asked.body)
-        for problem in ([asked.unused] if asked.unused else []) + problems:
+        answer, problems = ask_all_execution_parameters(instance, self.options.execution_parameters_timeout_s)
+        for problem in problems:
             self.stream.emit(streams.data(problem))
         params = resolve_execution_parameters(self.spec, answer)
         self._result.parameters[name] = params
@@ -211,6 +207,7 @@ class JobRunner:
                 on_upload=self.options.on_upload,
                 instance_gone=lambda: self._gone(instance), streams=self._streams[name],
                 inference_ids=capture.inference_ids(self.spec, self._result.start_time or time.time()),
+                targets=targets(instance),
             ).run()
         except Exception as exc:
             self._stimuli.put(lc.InstanceFailed(name, Failure(INTERNAL_ERROR, f"{name}: {exc.__class__.__name__}: {exc}")))
@@ -221,29 +218,34 @@ class JobRunner:
         """None once /ping answers 200; else bte's explanation of why it never did."""
         started = time.time()
         deadline = started + self.options.ping_timeout_s
+        watch = HealthWatch(instance)  # every container of a pipeline must answer
         notices = iter(PING_NOTICES_S)
         notice_at = next(notices)
         while not self._cancelled.is_set():
-            status = ping_once(instance.url)
+            healthy = watch.poll()
             waited = time.time() - started
-            if status != 200 and waited >= notice_at:
+            if not healthy and waited >= notice_at:
                 notice_at = next(notices, notice_at + 60.0)
+                _, part, status = watch.pending[0]
                 self.stream.emit(ev.PingWaiting(job=self.spec.name, instance=name, waited_s=waited, status=status,
-                                                last_lines=tuple(instance.log_tail(PING_NOTICE_LINES))))
-            if status == 200:
+                                                last_lines=tuple(part.log_tail(PING_NOTICE_LINES))))
+            if healthy:
                 self.stream.emit(ev.PingOk(job=self.spec.name, instance=name, waited_s=time.time() - started))
                 return None
-            if not instance.is_alive():
+            dead = dead_part(instance)
+            if dead is not None:
+                who, part = dead
                 return (
-                    f"{name} exited with code {instance.exit_code()} before it became "
-                    f"healthy. Last log lines: {self._tail(instance)}"
+                    f"{name}{who} exited with code {part.exit_code()} before it became "
+                    f"healthy. Last log lines: {self._tail(part)}"
                 )
-            if time.time() > deadline:
-                last = f"answered {status}" if status is not None else "did not answer"
+            if time.time() > deadline:  # name every container still unhealthy, as the service does
+                sick = "; ".join(f"{name}{who} {'did not answer' if status is None else f'answered {status}'}"
+                                 for who, _, status in watch.pending)
                 return (
-                    f"{name} {last} on /ping for {self.options.ping_timeout_s:g} s "
+                    f"{sick} on /ping for {self.options.ping_timeout_s:g} s "
                     f"(raise the start timeout with --ping-timeout; the service waits about 30 minutes). "
-                    f"Last log lines: {self._tail(instance)}"
+                    f"Last log lines: {self._tail(watch.pending[0][1])}"
                 )
             time.sleep(ping_interval(time.time() - started))
         return None
@@ -255,9 +257,11 @@ class JobRunner:
 
     def _gone(self, instance: Instance) -> str | None:
         """How an instance ended, when it did, for the FailureReason of the work it cut off."""
-        if instance.is_alive():
+        dead = dead_part(instance)
+        if dead is None:
             return None
-        return f"exited with code {instance.exit_code()}; last log lines: {self._tail(instance, 3)}"
+        who, part = dead
+        return f"{(who + ' ').lstrip()}exited with code {part.exit_code()}; last log lines: {self._tail(part, 3)}"
 
     def _tail(self, instance: Instance, lines: int | None = None) -> str:
         # FailureReason holds 1024 characters: the last lines, each cut short, say the most.

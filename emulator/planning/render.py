@@ -7,6 +7,7 @@ from typing import Any
 from emulator.data.lint import InputWarning
 from emulator.plan import Plan
 from emulator.planning.scan import ObjectScan
+from emulator.planning.steps import steps_dict, steps_text
 from emulator.planning.survey import Scenario, Survey
 
 SHOWN_BYTES = 100
@@ -27,6 +28,8 @@ def plan_dict(plan: Plan, survey: Survey | None, *, runtime: str) -> dict[str, A
             "Sources": dict(p.sources),
         },
     }
+    if plan.steps:
+        out["Containers"] = steps_dict(plan.steps)
     warnings: list[InputWarning] = list(survey.warnings) if survey else [
         InputWarning(w.code, w.source, w.message, w.fix) for w in plan.warnings]
     if survey:
@@ -68,8 +71,11 @@ def plan_text(plan: Plan, survey: Survey | None, *, runtime: str, model: str) ->
     lines.append("Instances (whole files, dealt round-robin in key order):")
     for instance, files in plan.assignments.items():
         lines.append(f"  {instance}: {', '.join(f.display_name for f in files) or '(idle)'}")
-    lines.append("Environment (job over model; platform last):")
-    lines += [f"  {name}={var.value}  [{var.source}]" for name, var in plan.environment.items()]
+    if plan.steps:
+        lines += steps_text(plan.steps, runtime)
+    else:
+        lines.append("Environment (job over model; platform last):")
+        lines += [f"  {name}={var.value}  [{var.source}]" for name, var in plan.environment.items()]
     p = plan.parameters
     lines.append("Execution parameters (request > container's /execution-parameters > default):")
     for name, value in (("MaxConcurrentTransforms", p.max_concurrent_transforms),

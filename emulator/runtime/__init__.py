@@ -25,6 +25,7 @@ from emulator.runtime.docker_engine import (
 from emulator.runtime.docker_runtime import NETWORK_ENV, DockerInstance, DockerRuntime, network_mode
 from emulator.runtime.errors import DockerUnavailable, ImageNotFound, InstanceError, InstanceStartFailed
 from emulator.runtime.instance_types import INSTANCE_TYPES, InstanceResources, Limits, instance_resources, resolve_limits
+from emulator.runtime.pipeline import PipelineInstance, PipelineRuntime, StepSpec
 from emulator.runtime.process_runtime import ProcessInstance, ProcessRuntime, kill_live_processes, live_process_ids
 
 RUNTIMES = ("docker", "process")
@@ -68,9 +69,12 @@ __all__ = [
     "InstanceStartFailed",
     "Limits",
     "LogCallback",
+    "PipelineInstance",
+    "PipelineRuntime",
     "ProcessInstance",
     "ProcessRuntime",
     "Runtime",
+    "StepSpec",
     "cleanup_containers",
     "docker_available",
     "free_port",

@@ -217,6 +217,11 @@ class DockerRuntime:
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def image_labels(self, image: str) -> dict[str, str]:
+        """A local image's labels (an inference pipeline's images must carry one; runtime/pipeline.py)."""
+        with translate(f"look up image {image}", image=image):
+            return dict(self.client.images.get(image).labels or {})
+
     def _check_image(self, spec: InstanceSpec) -> None:
         """Fail before ``create``: the SDK's ``run`` would try to pull a missing image."""
         with translate(f"look up image {spec.image}", instance=spec.name, image=spec.image):
