@@ -78,9 +78,6 @@ class RunRecorder:
                 if instance.endswith("/data-log"):
                     first = self._first_instance or f"{self.job}-1"
                     stream = self._stream_of(first, event.time) + "/data-log"
-                elif "/" in instance:  # a pipeline container, <instance>/<ContainerHostname>: a stream of its own
-                    base, container = instance.rsplit("/", 1)
-                    stream = f"{self._stream_of(base, event.time)}/{container}"
                 else:
                     stream = self._stream_of(instance, event.time)
                 self._write_line(stream, event.time, line)
