@@ -23,11 +23,12 @@ def model_fn(model_dir: str) -> float:
     return threshold
 
 
-def transform_fn(threshold: float, body: bytes, content_type: str, accept: str) -> tuple[bytes, str]:
+def transform_fn(threshold: float, body: bytes | str, content_type: str, accept: str) -> tuple[bytes, str]:
     if content_type.split(";", 1)[0].strip().lower() != "text/csv":
         raise UnsupportedFormatError(f"the labeller reads text/csv predictions, not {content_type!r}")
     out = []
-    for n, line in enumerate(body.decode("utf-8").splitlines(), 1):
+    text = body if isinstance(body, str) else body.decode("utf-8")  # the shim hands text/csv over as str
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
