@@ -68,14 +68,15 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     root = tmp_path_factory.mktemp("programs")
     with ExitStack() as stack:
         defaults = stack.enter_context(local_server(_program(root, "defaults", DEFAULTS_PROGRAM)))
+        # Observe the slow load at once, before model_fn's 2 s are over (and before the other
+        # servers start, which on a busy machine can take longer than that).
+        defaults.wait_until(lambda: defaults.status() is not None, "the defaults server answering")
+        ping_while_loading = defaults.status()
+        early = defaults.post("/invocations", b"1,2", headers={"Content-Type": "text/csv"})
         transform_dir = _program(root, "transform", TRANSFORM_PROGRAM, "handler.py")
         (transform_dir / "helper.py").write_text('SEPARATOR = "|"\n')
         transform = stack.enter_context(local_server(transform_dir, {"SAGEMAKER_PROGRAM": "handler.py"}))
         broken = stack.enter_context(local_server(_program(root, "broken", BROKEN_PROGRAM)))
-        # Observe the slow load at once, before model_fn's 2 s are over.
-        defaults.wait_until(lambda: defaults.status() is not None, "the defaults server answering")
-        ping_while_loading = defaults.status()
-        early = defaults.post("/invocations", b"1,2", headers={"Content-Type": "text/csv"})
         for server in (defaults, transform):
             server.wait_healthy()
         broken.wait_until(lambda: "failed to load" in broken.logs(), "the broken server logging its failure")
