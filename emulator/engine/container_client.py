@@ -136,7 +136,7 @@ class Invoker:
     """
 
     def __init__(self, url: str, settings: InvocationSettings, cancelled: threading.Event,
-                 data_log: Callable[[str], None] | None = None) -> None:
+                 data_log: Callable[[str, str], None] | None = None) -> None:
         self.url = f"{url}/invocations"
         self.data_log = data_log  # takes the lines the service writes to the job's data log
         self.settings = settings
@@ -207,7 +207,8 @@ class Invoker:
                 if on_retry:
                     on_retry(attempt + 1, last)
                 time.sleep(s.backoff_s * (2 ** (attempt - 1)))
-        self._log(label, [f"bte: gave up after {attempts} attempt(s) (InvocationsMaxRetries={s.max_retries})"])
+        # bte's own line, tagged [bte]: the service's data log has no such line
+        self._log(label, [f"bte: gave up after {attempts} attempt(s) (InvocationsMaxRetries={s.max_retries})"], tag="bte")
         raise InvocationFailed(
             f"{label} failed after {attempts} attempt(s) (InvocationsMaxRetries={s.max_retries}): {last}. "
             "Fix the model, or raise ModelClientConfig.InvocationsTimeoutInSeconds / InvocationsMaxRetries.",
@@ -215,13 +216,13 @@ class Invoker:
         )
 
 
-    def _log(self, label: BatchLabel, lines: list[str]) -> None:
+    def _log(self, label: BatchLabel, lines: list[str], tag: str = "sagemaker logs") -> None:
         """The service's data-log lines for a failed attempt (reference section 7): each
         names the object as bucket/key, without s3://."""
         if self.data_log:
             where = label.source.removeprefix("s3://")
             for line in lines:
-                self.data_log(f"{where}: {line}")
+                self.data_log(f"{where}: {line}", tag)
 
 
 class StreamedInvoker(Invoker):

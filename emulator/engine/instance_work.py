@@ -202,8 +202,8 @@ class InstanceWork:
             return exc
         return data.RecordTooLarge(source=exc.source, index=index, offset=exc.offset, size=exc.size, limit=exc.limit)
 
-    def _data_log(self, line: str) -> None:
-        self.stream.emit(self.streams.data(line))
+    def _data_log(self, line: str, tag: str = "sagemaker logs") -> None:
+        self.stream.emit(self.streams.data(line, tag))
 
     def _invoke_streamed(self, worker: int, run: FileRun, item: StreamedObject) -> None:
         job, obj = self.spec.name, item.obj

@@ -75,7 +75,7 @@ class PipelineInvoker(StreamedInvoker):
     """The invoker of one worker for a pipeline: the same interface as a single container's."""
 
     def __init__(self, targets: Sequence[tuple[str, str]], settings: InvocationSettings,
-                 cancelled: threading.Event, data_log: Callable[[str], None] | None = None) -> None:
+                 cancelled: threading.Event, data_log: Callable[[str, str], None] | None = None) -> None:
         super().__init__(targets[0][0], settings, cancelled, data_log)
         self.steps = [(StepInvoker(url, settings, cancelled, data_log), label) for url, label in targets]
 
@@ -111,7 +111,7 @@ class PipelineInvoker(StreamedInvoker):
 
 
 def chain_invoker(targets: Sequence[tuple[str, str]], settings: InvocationSettings, cancelled: threading.Event,
-                  data_log: Callable[[str], None] | None = None) -> PipelineInvoker | None:
+                  data_log: Callable[[str, str], None] | None = None) -> PipelineInvoker | None:
     """A PipelineInvoker for the containers' (URL, label) pairs; None for a single container."""
     return PipelineInvoker(targets, settings, cancelled, data_log) if targets else None
 
