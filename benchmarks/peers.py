@@ -13,6 +13,13 @@ Sides, on the same image, data and request:
   on `/ping` (polled every 10 ms), plus a direct client sending the same mini-batches (cut
   by bte's data plane, same concurrency) to an already-healthy container.
 
+Network: bte's default, a bridge network with the container's port 8080 published on
+127.0.0.1, for bte and the container alike (SDK local mode uses a bridge network too);
+`--network host` runs bte (`BTE_DOCKER_NETWORK=host`) and the container on the host's
+network instead. Starting and killing a container on a bridge network costs the engine
+about 0.2 s more than on the host's (a network namespace, a veth pair, the port proxy),
+so both sides must use the same mode to be compared.
+
 Every side's outputs are checked byte for byte against the expected answer before any time
 is reported. Each figure is the minimum (and median) of --repeat runs; ratios use minimums.
 Targets: bte at most 0.3 s over the container's own time, and at least 10x faster than
@@ -125,13 +132,16 @@ def request_json(case: Case, name: str, inp: Path, out: Path) -> dict[str, Any]:
 
 
 # -- the sides ----------------------------------------------------------------------
+NETWORK = "bridge"  # set from --network in main()
+
+
 def run_bte(case: Case, work: Path, inp: Path) -> tuple[float, Path]:
     out = work / "out-bte"
     job = work / "job.json"
     job.write_text(json.dumps(request_json(case, "peers-bte", inp, out)))
     started = time.perf_counter()
     proc = subprocess.run([str(REPO / ".venv" / "bin" / "bte"), "run", str(job), "--image", case.image, "-q"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env={**os.environ, "BTE_DOCKER_NETWORK": NETWORK})
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"bte failed on {case.name!r}: {proc.stderr[-2000:]}")
@@ -158,10 +168,14 @@ def run_sdk(version: str, case: Case, work: Path, inp: Path, model_tar: Path, en
 def run_container(case: Case, work: Path, inp: Path) -> tuple[float, Path]:
     """The container's own time: `docker run -d` until /ping is 200, plus a direct client."""
     port = free_port()
-    env_args = [a for k, v in {**case.env, "SAGEMAKER_BIND_TO_PORT": str(port), "BTE_BIND_HOST": "127.0.0.1"}.items()
-                for a in ("-e", f"{k}={v}")]
+    if NETWORK == "host":
+        env = {**case.env, "SAGEMAKER_BIND_TO_PORT": str(port), "BTE_BIND_HOST": "127.0.0.1"}
+        net_args = ["--network", "host"]
+    else:
+        env, net_args = dict(case.env), ["-p", f"127.0.0.1:{port}:8080"]
+    env_args = [a for k, v in env.items() for a in ("-e", f"{k}={v}")]
     started = time.perf_counter()
-    cid = subprocess.run(["docker", "run", "-d", "--network", "host", *env_args, case.image, "serve"],
+    cid = subprocess.run(["docker", "run", "-d", *net_args, *env_args, case.image, "serve"],
                          capture_output=True, text=True, check=True).stdout.strip()
     try:
         url = f"http://127.0.0.1:{port}"
@@ -271,7 +285,11 @@ def main() -> int:
     parser.add_argument("--cases", help="comma-separated case names (substrings) to run")
     parser.add_argument("--big-mb", type=int, default=200)
     parser.add_argument("--no-sdk", action="store_true", help="bte and the container only")
+    parser.add_argument("--network", choices=("bridge", "host"), default="bridge",
+                        help="the Docker network of bte's and the container's side (default: bridge, bte's default)")
     args = parser.parse_args()
+    global NETWORK
+    NETWORK = args.network
     sdks = set_up(not args.no_sdk)
     chosen = [c for c in cases(args.big_mb) if not args.cases or any(s in c.name for s in args.cases.split(","))]
     rows = []

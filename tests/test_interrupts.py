@@ -59,8 +59,11 @@ def test_ctrl_c_before_the_job_starts_exits_without_a_traceback(tmp_path):
 
     fifo = tmp_path / "job.json"
     os.mkfifo(fifo)
+    # A shell that started the tests in the background (`cmd &`) left SIGINT ignored, and
+    # Python keeps an ignored SIGINT so; a terminal's Ctrl-C always finds it at its default.
     proc = subprocess.Popen([sys.executable, "-m", "emulator.cli", "run", str(fifo), "--model-dir", ECHO],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(1.5)  # python has started and blocks opening the FIFO
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)

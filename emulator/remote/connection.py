@@ -12,9 +12,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:8765"  # bte serve's default --port
 DEFAULT_REGION = "us-east-1"
@@ -44,6 +41,8 @@ class Connection:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
+            from botocore.config import Config  # botocore only when a verb calls (`bte run` never does)
+
             session = self._boto_session()
             self._clients[service] = session.client(
                 service, endpoint_url=self.endpoint_url,
@@ -53,6 +52,8 @@ class Connection:
 
     def call(self, service: str, operation: str, **params: Any) -> Any:
         """One API call; failures come back as :class:`RemoteError` naming the endpoint."""
+        from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
         try:
             return getattr(self.client(service), operation)(**params)
         except ClientError as exc:
@@ -68,6 +69,8 @@ class Connection:
 
     def _boto_session(self) -> Any:
         if self._session is None:
+            import boto3
+
             region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
             if _credentials_configured():
                 self._session = boto3.session.Session()

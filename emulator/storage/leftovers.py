@@ -19,12 +19,9 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-import botocore.exceptions
-
 from emulator.storage.local import PARTIAL_SUFFIX, LocalStorage
 from emulator.storage.naming import REPLACED_SUFFIX
 from emulator.storage.registry import storage_for
-from emulator.storage.s3_client import BOTO_ERRORS, translate
 from emulator.storage.uri import S3Location, local_path, parse_uri
 
 
@@ -62,6 +59,11 @@ def _local(output_path: str, run_id: str) -> list[str]:
 
 
 def _s3(client: Any, output_path: str, run_id: str, uploads: Iterable[tuple[str, str]]) -> list[str]:
+    # botocore only here: every `bte run` imports this module, few ever reach S3
+    import botocore.exceptions
+
+    from emulator.storage.s3_client import BOTO_ERRORS, translate
+
     loc = _s3_location(output_path)
     prefix = loc.key.rstrip("/") + "/" if loc.key else ""
     removed: list[str] = []

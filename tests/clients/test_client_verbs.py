@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -69,22 +70,31 @@ def test_jobs_and_describe_list_and_show_a_running_job(slow_server: tuple[Server
 
 @pytest.mark.docker
 def test_logs_follow_prints_while_the_job_runs_and_returns_when_it_ends(
-        slow_server: tuple[ServerProcess, Any], sample_image: Any) -> None:
+        slow_server: tuple[ServerProcess, Any], sample_image: Any, tmp_path: Path) -> None:
     server, sagemaker = slow_server
     # In a container, so the container log holds the model server's own lines.
     sagemaker.create_model(ModelName="slow-echo-image", PrimaryContainer={
         "Image": sample_image("echo"), "Environment": {"ECHO_LATENCY_MS": "150"}})
     start_job(sagemaker, "verbs-followed", "slow-echo-image")
-    follow = subprocess.Popen([sys.executable, "-m", "emulator.cli", "logs", "verbs-followed", "--follow",
-                               "--poll", "0.2", "--endpoint-url", server.url],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    errors = tmp_path / "follow.stderr"
+    with open(errors, "w") as err:
+        follow = subprocess.Popen([sys.executable, "-m", "emulator.cli", "logs", "verbs-followed", "--follow",
+                                   "--poll", "0.2", "--endpoint-url", server.url],
+                                  stdout=subprocess.PIPE, stderr=err, text=True)
+    deadline = threading.Timer(120, follow.kill)  # the stream's reads below have no time-out of their own
+    deadline.start()
     try:
         assert follow.stdout is not None
         first = follow.stdout.readline()
         status_at_first_line = sagemaker.describe_transform_job(TransformJobName="verbs-followed")
-        rest, stderr = follow.communicate(timeout=120)
+        # The rest from the same buffered stream: readline() may have read ahead past the
+        # first line (communicate() would read the pipe underneath and miss those lines).
+        rest = follow.stdout.read()
+        follow.wait()
     finally:
+        deadline.cancel()
         follow.kill()
+    stderr = errors.read_text()
     assert first.startswith("[i-"), first
     assert status_at_first_line["TransformJobStatus"] == "InProgress"  # printed while it ran
     assert follow.returncode == 0, stderr

@@ -128,8 +128,12 @@ LABEL = BatchLabel("s3://b/in/a.csv", 3, 30, 10, 300, 400)
 def invoker(server: ScriptedServer, data_log: list[str] | None = None, **kw: object) -> Invoker:
     settings = dict(content_type="text/csv", accept=None, timeout_s=5.0, max_retries=3, backoff_s=0.01)
     settings.update(kw)
+    def log(line: str, tag: str = "sagemaker logs") -> None:
+        assert data_log is not None
+        data_log.append(line if tag == "sagemaker logs" else f"[{tag}] {line}")  # bte's own lines marked
+
     return Invoker(server.url, InvocationSettings(**settings), threading.Event(),  # type: ignore[arg-type]
-                   data_log.append if data_log is not None else None)
+                   log if data_log is not None else None)
 
 
 def test_no_accept_header_reaches_the_container_when_accept_is_unset(server):
@@ -292,3 +296,10 @@ def test_failed_attempts_are_written_to_the_data_log_as_the_service_writes_them(
         invoker(server, lines).invoke(b"a", LABEL)
     assert lines == ["b/in/a.csv: ClientError: 400", "b/in/a.csv: ", "b/in/a.csv: Message:",
                      "b/in/a.csv: bad row 3", "b/in/a.csv: expected 4 columns"]
+
+    # Retries run out: the service's lines for the attempt, then bte's own line, tagged as bte's
+    lines.clear()
+    server.script = [(500, b"boom", 0.0)]
+    with pytest.raises(InvocationFailed):
+        invoker(server, lines, max_retries=0).invoke(b"a", LABEL)
+    assert lines[-2:] == ["b/in/a.csv: boom", "[bte] b/in/a.csv: bte: gave up after 1 attempt(s) (InvocationsMaxRetries=0)"]
