@@ -36,8 +36,12 @@ def main(argv: list[str]) -> int:
         if not (model_dir / "inference.py").is_file() and not (model_dir / "Dockerfile").is_file():
             print(f"{tag:42} skipped: {model_dir} has neither inference.py nor Dockerfile", flush=True)
             continue
+        base = own_base(model_dir) or args.base
+        if base != args.base and not image_present(base):
+            print(f"{tag:42} skipped: its base image {base} is absent (scripts/test builds it)", flush=True)
+            continue
         try:
-            result = ensure_image(model_dir, tag, base_image=args.base, wheelhouse=args.wheels, force=args.force)
+            result = ensure_image(model_dir, tag, base_image=base, wheelhouse=args.wheels, force=args.force)
         except ImageBuildError as exc:
             failed += 1
             print(f"{tag:42} FAILED: {exc}", flush=True)
@@ -57,6 +61,23 @@ def images(names: list[str]) -> list[tuple[str, Path]]:
         parts = [] if _buildable(model_dir) else sorted(p for p in model_dir.iterdir() if _buildable(p))
         out += [(f"{name}-{p.name}", p) for p in parts] or [(name, model_dir)]
     return out
+
+
+def image_present(tag: str) -> bool:
+    import docker
+    import docker.errors
+
+    try:
+        docker.from_env().images.get(tag)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def own_base(model_dir: Path) -> str | None:
+    """The base image a sample names in its file ``base-image`` (toolkit-mms needs Java), if any."""
+    path = model_dir / "base-image"
+    return path.read_text().strip() if path.is_file() else None
 
 
 def _buildable(path: Path) -> bool:

@@ -1,16 +1,19 @@
 """Loading a model's ``inference.py`` and calling its handlers as the SageMaker inference
 toolkit does (``sagemaker_inference/transformer.py``, read point by point: docs/serving.md).
 
-A program module may define (all optional but one of ``transform_fn`` / ``predict_fn``):
+A program module may define (each absent one is the toolkit's DefaultInferenceHandler's):
 
-- ``pre_model_fn(model_dir)``, then ``model_fn(model_dir) -> model`` (absent: the model is
-  ``None``), then ``model_warmup_fn(model_dir, model)``, once, at load.
+- ``pre_model_fn(model_dir)``, then ``model_fn(model_dir) -> model`` (absent: the load fails
+  with the toolkit's NotImplementedError), then ``model_warmup_fn(model_dir, model)``, once,
+  at load.
 - ``input_fn(body, content_type) -> data``; absent: ``codecs.default_input_fn``. ``body`` is
   a ``str`` (UTF-8 decoded) when Content-Type is exactly ``text/csv`` or
   ``application/json``, else a ``bytearray``, as the toolkit gives it.
-- ``predict_fn(data, model) -> prediction``.
+- ``predict_fn(data, model) -> prediction``; absent (and no ``transform_fn``): each
+  request fails with the toolkit's NotImplementedError.
 - ``output_fn(prediction, accept: str) -> bytes | str | (body, content_type)``; absent:
-  ``codecs.default_output_fn``.
+  ``codecs.default_output_fn``. Any other value is sent as ``json.dumps(value, indent=2)``,
+  as Multi Model Server sends it.
 - ``transform_fn(model, body, content_type: str, accept: str)`` -> like ``output_fn``;
   it replaces the input/predict/output chain, and a module that defines it beside any of
   them is refused (the toolkit's ValueError).
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -87,14 +91,9 @@ class Handlers:
     def __init__(self, module: ModuleType) -> None:
         self.module = module
         self._transform_fn: Callable[..., Any] | None = _fn(module, "transform_fn")
-        self._predict_fn: Callable[..., Any] | None = _fn(module, "predict_fn")
+        self._predict_fn: Callable[..., Any] = _fn(module, "predict_fn") or default_predict_fn
         if self._transform_fn and any(_fn(module, name) for name in ("input_fn", "predict_fn", "output_fn")):
             raise ValueError(TRANSFORM_WITH_CHAIN)
-        if self._transform_fn is None and self._predict_fn is None:
-            raise ProgramError(
-                f"{getattr(module, '__file__', module.__name__)} defines neither transform_fn nor predict_fn; "
-                "define predict_fn(data, model) (and optionally model_fn, input_fn, output_fn)"
-            )
         self._input_fn: Callable[..., Any] = _fn(module, "input_fn") or codecs.default_input_fn
         self._output_fn: Callable[..., Any] = _fn(module, "output_fn") or codecs.default_output_fn
         self._ping_fn: Callable[[Any], Any] | None = _fn(module, "ping_fn")
@@ -106,7 +105,7 @@ class Handlers:
         warmup_fn = _fn(self.module, "model_warmup_fn")
         if pre_model_fn is not None:
             self._call(pre_model_fn, str(model_dir))
-        model = None if model_fn is None else self._call(model_fn, str(model_dir))
+        model = self._call(model_fn or default_model_fn, str(model_dir))
         if warmup_fn is not None:
             self._call(warmup_fn, str(model_dir), model)
         return model
@@ -114,13 +113,13 @@ class Handlers:
     def healthy(self, model: Any) -> bool:
         return True if self._ping_fn is None else bool(self._ping_fn(model))
 
-    def invoke(self, model: Any, body: bytes, content_type: str, accept: str) -> tuple[bytes, str]:
-        """Run the chain on one request; returns the body and the Content-Type to answer with."""
+    def invoke(self, model: Any, body: bytes, content_type: str | None, accept: str) -> tuple[bytes, str | None]:
+        """Run the chain on one request; returns the body and the Content-Type to answer with.
+        ``content_type`` is None when the request had none (the toolkit passes None too)."""
         given: str | bytearray = body.decode("utf-8") if content_type in UTF8_TYPES else bytearray(body)
         if self._transform_fn is not None:
             result = self._call(self._transform_fn, model, given, content_type, accept)
         else:
-            assert self._predict_fn is not None
             data = self._call(self._input_fn, given, content_type)
             prediction = self._call(self._predict_fn, data, model)
             result = self._call(self._output_fn, prediction, accept)
@@ -150,22 +149,55 @@ class Handlers:
             hook(app)
 
 
+def default_model_fn(model_dir: str) -> Any:
+    """The toolkit's DefaultInferenceHandler has no model loader: it raises, with this text."""
+    raise NotImplementedError(_PLEASE_PROVIDE.format(name="model_fn"))
+
+
+def default_predict_fn(data: Any, model: Any) -> Any:
+    """As the toolkit's: a module without predict_fn (or transform_fn) loads, and each request fails."""
+    raise NotImplementedError(_PLEASE_PROVIDE.format(name="predict_fn"))
+
+
+_PLEASE_PROVIDE = (  # the toolkit's text (default_inference_handler.py)
+    "\nPlease provide a {name} implementation.\n"
+    "See documentation for {name} at https://sagemaker.readthedocs.io/en/stable/\n"
+)
+
+
 def _fn(module: ModuleType, name: str) -> Callable[..., Any] | None:
     value = getattr(module, name, None)
     return value if callable(value) else None
 
 
-def _as_response(result: Any, accept: str) -> tuple[bytes, str]:
-    content_type = accept
-    if isinstance(result, tuple) and len(result) == 2:
-        result, content_type = result
+class UnsupportedOutput(Exception):
+    """The handler's result is neither bytes, str, nor anything ``json.dumps`` takes: Multi
+    Model Server answers 503 with its own JSON body (``MMS_UNSUPPORTED_OUTPUT``)."""
+
+
+#: What Multi Model Server answers (503, application/json) for a result it cannot serialise.
+MMS_UNSUPPORTED_OUTPUT = (
+    b'{\n  "code": 503,\n  "type": "InternalServerException",\n  "message": "Unsupported model output data type."\n}\n'
+)
+
+
+def _as_response(result: Any, accept: str) -> tuple[bytes, str | None]:
+    """As the toolkit's Transformer and Multi Model Server's worker: a tuple is (body,
+    content_type) (any tuple: a shorter one fails as the toolkit's does, IndexError); bytes
+    go as they are, a str as UTF-8, anything else as ``json.dumps(value, indent=2)``."""
+    content_type: Any = accept
+    if isinstance(result, tuple):
+        result, content_type = result[0], result[1]
     if isinstance(result, str):
         result = result.encode("utf-8")
     elif isinstance(result, (bytearray, memoryview)):
         result = bytes(result)
-    if not isinstance(result, bytes):
-        raise TypeError(
-            f"the handler returned {type(result).__name__}; output_fn/transform_fn must return "
-            "bytes, str, or a (body, content_type) tuple"
-        )
-    return result, str(content_type)
+    elif not isinstance(result, bytes):
+        try:
+            result = json.dumps(result, indent=2).encode("utf-8")
+        except TypeError as exc:
+            raise UnsupportedOutput(
+                f"the handler returned {type(result).__name__}, which is not bytes, str, or JSON-serialisable; "
+                "return bytes, str, or (body, content_type) from output_fn/transform_fn"
+            ) from exc
+    return result, None if content_type is None else str(content_type)

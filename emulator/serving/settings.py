@@ -11,6 +11,7 @@
 | SAGEMAKER_MODEL_SERVER_WORKERS    | 1                                          | uvicorn worker processes                 |
 | SAGEMAKER_MODEL_SERVER_TIMEOUT    | unset (no limit)                           | seconds one invocation may take -> 504   |
 | BTE_HANDLER_THREADS               | 64                                         | threads that run the sync handlers       |
+| SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT | application/json                        | accept for no Accept header or */*       |
 | BTE_SERVING_LOG_REQUESTS          | unset                                      | "1": one log line per invocation         |
 
 This module imports nothing of ours so that it can be copied into any image.
@@ -42,7 +43,7 @@ class ServingSettings:
     timeout_s: float | None
     handler_threads: int
     log_requests: bool
-    default_accept: str = ""  # for a request without Accept, or with */*; "" = its Content-Type
+    default_accept: str = "application/json"  # for a request without Accept, or with */*
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServingSettings:
@@ -58,9 +59,8 @@ class ServingSettings:
             timeout_s=_timeout(env),
             handler_threads=_int(env, "BTE_HANDLER_THREADS", 64, minimum=1),
             log_requests=(env.get("BTE_SERVING_LOG_REQUESTS") or "").lower() in ("1", "true", "yes"),
-            # The SageMaker inference toolkit's variable (environment.py); unset, the toolkit
-            # uses application/json and bte the request's Content-Type (docs/serving.md).
-            default_accept=env.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT") or "",
+            # The SageMaker inference toolkit's variable and default (environment.py).
+            default_accept=env.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT") or "application/json",
         )
 
 

@@ -129,13 +129,21 @@ def execution_parameters() -> dict[str, Any] | None:
     return DEFAULT_EXECUTION_PARAMETERS if not raw else json.loads(raw)
 
 
-class Refused(Exception):
-    """As the inference toolkit's BaseInferenceToolkitError: the server answers its
-    ``status_code`` with its ``message`` (then the traceback)."""
+try:  # the toolkit's, where it is installed; else a class of the same name and shape
+    from sagemaker_inference.errors import BaseInferenceToolkitError
+except ImportError:
+    class BaseInferenceToolkitError(Exception):  # type: ignore[no-redef]
+        def __init__(self, status_code: int, message: str, phrase: str) -> None:
+            super().__init__(status_code, message, phrase)
+            self.status_code, self.message, self.phrase = status_code, message, phrase
+
+
+class Refused(BaseInferenceToolkitError):
+    """A BaseInferenceToolkitError: the server answers its ``status_code`` with its
+    ``message`` (then the traceback), as the inference toolkit does."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.status_code, self.message = 415, message
+        super().__init__(415, message, message)
 
 
 def transform_fn(model: Knobs, body: bytes | bytearray | str, content_type: str, accept: str) -> tuple[bytes, str]:

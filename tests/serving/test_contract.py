@@ -32,6 +32,9 @@ def predict_fn(data, model):
 TRANSFORM_PROGRAM = """
 from helper import SEPARATOR
 
+def model_fn(model_dir):
+    return None
+
 EXECUTION_PARAMETERS = {"MaxConcurrentTransforms": 8, "BatchStrategy": "SINGLE_RECORD", "MaxPayloadInMB": 2}
 
 def transform_fn(model, body, content_type, accept):
@@ -80,6 +83,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         for server in (defaults, transform):
             server.wait_healthy()
         broken.wait_until(lambda: "failed to load" in broken.logs(), "the broken server logging its failure")
+        assert broken.logs().count("model failed to load") == 1
         yield Servers(defaults, transform, broken, ping_while_loading, (early.status_code, early.text))
 
 
@@ -92,14 +96,18 @@ def test_ping_is_503_while_the_model_loads_then_200(servers: Servers) -> None:
     assert "model loaded from" in servers.defaults.logs()
 
 
-def test_model_fn_failure_keeps_ping_503_and_invocations_say_why(servers: Servers) -> None:
+def test_model_fn_failure_leaves_ping_200_and_each_invocation_says_why(servers: Servers) -> None:
+    # As the toolkit under Multi Model Server (tests/serving/test_toolkit_parity.py): the server
+    # is up, and every invocation loads again and answers the load's error and traceback.
     for _ in range(3):
-        assert servers.broken.status() == 503
+        assert servers.broken.status() == 200
         time.sleep(0.1)
-    response = servers.broken.post("/invocations", b"1", headers={"Content-Type": "text/csv"})
-    assert response.status_code == 500
-    assert "RuntimeError: weights file model.bin is missing" in response.text
-    assert "Traceback" in servers.broken.logs()
+    for _ in range(2):
+        response = servers.broken.post("/invocations", b"1", headers={"Content-Type": "text/csv"})
+        assert response.status_code == 500
+        assert response.text.startswith("weights file model.bin is missing\nTraceback (most recent call last):\n")
+        assert response.text.endswith("RuntimeError: weights file model.bin is missing\n")
+    assert servers.broken.logs().count("model failed to load") == 3  # at start, then once per invocation
 
 
 def test_default_csv_decodes_rows_of_floats_and_strings(servers: Servers) -> None:
@@ -160,9 +168,9 @@ def test_transform_fn_gets_raw_body_content_type_and_accept(servers: Servers) ->
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/plain"
     assert response.text == "str|ABC|text/csv|application/json"
-    # No Accept at all (SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT unset): the request's content type.
+    # No Accept at all (SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT unset): the toolkit's application/json.
     response = servers.transform.post("/invocations", b"x", headers={"Content-Type": "text/csv"})
-    assert response.text == "str|X|text/csv|text/csv"
+    assert response.text == "str|X|text/csv|application/json"
 
 
 def test_execution_parameters_200_where_declared_404_where_not(servers: Servers) -> None:

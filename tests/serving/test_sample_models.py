@@ -69,7 +69,7 @@ def test_echo_returns_the_exact_bytes_and_content_type(served: dict[str, Server]
 def test_review_sentiment_generalises_to_held_out_reviews(served: dict[str, Server]) -> None:
     lines = HELDOUT.read_text().splitlines()
     response = served["review-sentiment"].post(
-        "/invocations", "\n".join(lines), headers={"Content-Type": "application/jsonlines"}
+        "/invocations", "\n".join(lines), headers={"Content-Type": "application/jsonlines", "Accept": "application/jsonlines"}
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/jsonlines"
@@ -84,8 +84,9 @@ def test_review_sentiment_generalises_to_held_out_reviews(served: dict[str, Serv
 def test_review_sentiment_takes_bare_strings_and_keeps_order(served: dict[str, Server]) -> None:
     body = '"Crashes constantly and support never replies."\n{"id": 7, "text": "Fast, simple and lovely design."}\n'
     response = served["review-sentiment"].post("/invocations", body, headers={"Content-Type": "application/jsonlines"})
-    labels = [json.loads(line)["label"] for line in response.text.split("\n")]
-    assert labels == ["negative", "positive"]
+    # No Accept: the toolkit's default, application/json, so one JSON list
+    assert response.headers["content-type"] == "application/json"
+    assert [p["label"] for p in response.json()] == ["negative", "positive"]
     bad = served["review-sentiment"].post("/invocations", '{"id": 1}', headers={"Content-Type": "application/jsonlines"})
     assert bad.status_code == 500 and "record 1 is neither a string nor an object" in bad.text
 
