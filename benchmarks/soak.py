@@ -106,6 +106,22 @@ def main() -> int:
         pollers = [threading.Thread(target=poll, args=(i,), daemon=True) for i in range(args.clients)]
         for t in pollers:
             t.start()
+        stopped: set[str] = set()
+
+        def stop_started(created: int) -> None:
+            """Stop every job meant to be stopped that has started. Called between creates
+            too: creating 200 jobs under 32 pollers takes longer than a job to stop runs."""
+            for i in range(5, created, 10):
+                name = names[i]
+                if name in stopped:
+                    continue
+                described = sm.describe_transform_job(TransformJobName=name)
+                if "TransformStartTime" in described and described["TransformJobStatus"] == "InProgress":
+                    sm.stop_transform_job(TransformJobName=name)
+                    stopped.add(name)
+                elif described["TransformJobStatus"] in TERMINAL:
+                    stopped.add(name)  # ended before a stop could reach it: counted as unexpected below
+
         started = time.time()
         for i, name in enumerate(names):
             kind = kind_of(i)
@@ -115,24 +131,16 @@ def main() -> int:
                                   MaxConcurrentTransforms=1,  # a job to stop runs 40 s: the stop lands first
                                   ModelClientConfig={"InvocationsMaxRetries": 0})
             sm.create_transform_job(**request)
+            stop_started(i + 1)
         first_ten: tuple[float, int] | None = None
-        stopped: set[str] = set()
         states: dict[str, str] = {}
-        # Jobs to stop first in each sweep: a sweep over every job takes a while under load.
-        order = sorted(range(len(names)), key=lambda i: kind_of(i) != "Stopped")
         while len(states) < len(names):
-            for i in order:
-                name = names[i]
-                if name in states:
-                    continue
-                described = sm.describe_transform_job(TransformJobName=name)
-                status = described["TransformJobStatus"]
-                if kind_of(i) == "Stopped" and name not in stopped and "TransformStartTime" in described \
-                        and status == "InProgress":
-                    sm.stop_transform_job(TransformJobName=name)
-                    stopped.add(name)
-                if status in TERMINAL:
-                    states[name] = status
+            stop_started(len(names))
+            for i, name in enumerate(names):
+                if name not in states:
+                    status = sm.describe_transform_job(TransformJobName=name)["TransformJobStatus"]
+                    if status in TERMINAL:
+                        states[name] = status
             if first_ten is None and len(states) >= 10:
                 first_ten = proc_figures(pid)
             time.sleep(0.5)
