@@ -168,29 +168,53 @@ def _say_before_running(console: Any, prepared: Any, args: argparse.Namespace) -
     previous = previous_run(prepared.spec.name)
     if previous is None:
         return
-    if args.strict_names:
+    if args.strict_names:  # a run of the name since the check before prepare
         raise name_in_use(prepared.spec.name)
     notice = rerun_notice(prepared.plan, previous, args.s3_endpoint_url)
     console.print(f"[yellow]warning[/yellow] {notice}", highlight=False)
 
 
+def _refuse_a_used_name(args: argparse.Namespace) -> None:
+    """--strict-names: the service's refusal of a used name, before any instance starts."""
+    from emulator.reruns import name_in_use, previous_run
+    from emulator.transform import load_request
+
+    name = load_request(args.job).get("TransformJobName")
+    if isinstance(name, str) and previous_run(name) is not None:
+        raise name_in_use(name)
+
+
 def _run(args: argparse.Namespace) -> int:
+    from emulator.timings import Timings
+    from emulator.transform import prepare
+
+    kwargs = _common(args)
+    timings = Timings()
+    timings.mark("request read")
+    if args.strict_names:
+        _refuse_a_used_name(args)
+    # Validates and plans before anything runs; the instances start as soon as the request,
+    # the model and the input listing are known, while the rest is imported and planned.
+    prepared = prepare(args.job, start_early=True, **kwargs)
+    timings.mark("planned")
+    try:
+        return _run_prepared(args, prepared, timings)
+    finally:
+        if prepared.head_start is not None:
+            prepared.head_start.discard()  # begun and never run (an error before the run)
+
+
+def _run_prepared(args: argparse.Namespace, prepared: Any, timings: Any) -> int:
     from rich.console import Console
 
     from emulator.interrupts import StopOnSignals
     from emulator.progress import ProgressDisplay
     from emulator.store.recorder import record_run
-    from emulator.timings import Timings
-    from emulator.transform import prepare, run_prepared
+    from emulator.transform import run_prepared
 
     # Off a terminal (a pipe, a CI log) lines are never wrapped: a data-log line keeps its
     # timestamp, and a grep finds it whole.
     console = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
-    kwargs = _common(args)
-    timings = Timings()
-    timings.mark("request read")
-    prepared = prepare(args.job, **kwargs)  # validates and plans before anything starts
-    timings.mark("planned")
     _say_before_running(console, prepared, args)
     listeners: list[Any] = [timings]
     display = None

@@ -16,9 +16,8 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from emulator import leftovers
 from emulator import runtime as runtimes
 from emulator import spec as specs
 from emulator import storage
@@ -26,13 +25,15 @@ from emulator.engine import events as ev
 from emulator.engine.errors import ModelSourceError
 from emulator.engine.model_source import ModelSource, resolve_model_source
 from emulator.engine.pipeline_source import choose_pipeline_runtime
-from emulator.engine.runner import JobRunner, RunOptions, RunResult
-from emulator.plan import Plan, PlanWarning, make_plan
-from emulator.planning import checks
-from emulator.planning.steps import plan_steps
-from emulator.planning.survey import output_warnings
-from emulator.store import run_record
+from emulator.plan import Plan, PlanWarning, instance_names, make_plan, merge_environment
+from emulator.runtime.head_start import HeadStart
 from emulator.store.paths import new_run_id
+
+# The engine, the planning checks and the run record are imported where they are used:
+# `bte run` starts its instances (HeadStart) before it needs them, and their imports are
+# part of what runs while the container starts.
+if TYPE_CHECKING:
+    from emulator.engine.runner import JobRunner, RunResult
 
 LINT_HEAD_BYTES = 64 * 1024
 LINT_MAX_FILES = 50
@@ -61,6 +62,7 @@ class PreparedJob:
     source: ModelSource
     plan: Plan
     runtime_name: str
+    head_start: HeadStart | None = None  # instances begun while the plan was made (prepare's start_early)
 
 
 @dataclass
@@ -130,8 +132,16 @@ def prepare(
     image: str | None = None,
     runtime: str | None = None,
     s3_endpoint_url: str | None = None,
+    start_early: bool = False,
 ) -> PreparedJob:
-    """Validate, resolve the model, list the inputs and plan: everything before a container."""
+    """Validate, resolve the model, list the inputs and plan: everything before a container.
+
+    ``start_early``: once the request is valid, the model resolved and the inputs listed and
+    the output location checked (every error a user must see before a container starts),
+    begin the instances of a single-container job on their runtime, so that they start and
+    load the model while the inputs are surveyed and the plan made; ``run_prepared`` then
+    takes them over. Whoever does not call ``run_prepared`` must call
+    ``prepared.head_start.discard()``."""
     spec = specs.parse_transform_job(load_request(job), allow_local_uris=True)
     model_spec = None
     if model is not None:
@@ -153,12 +163,40 @@ def prepare(
         raise ModelSourceError("the docker runtime needs an image: pass --image TAG or a model with an Image")
     inputs = storage.list_inputs(spec.input_uri, spec.data_type, s3_endpoint_url=s3_endpoint_url)
     storage.check_output_path(spec.output_path, s3_endpoint_url=s3_endpoint_url)
+    head_start = begin_instances(spec, source, runtime_name) if start_early and not source.steps else None
+    try:
+        plan = _plan(spec, source, inputs, s3_endpoint_url)
+    except BaseException:
+        if head_start is not None:
+            head_start.discard()
+        raise
+    return PreparedJob(spec, model_spec, source, plan, runtime_name, head_start)
+
+
+def begin_instances(spec: specs.TransformJobSpec, source: ModelSource, runtime_name: str) -> HeadStart:
+    """Start a single-container job's instances now, as the engine would start them."""
+    environment = {name: var.value for name, var in merge_environment(source.environment, spec).items()}
+    head_start = HeadStart(runtimes.get_runtime(runtime_name))
+    head_start.begin([
+        runtimes.InstanceSpec(name=name, job_name=spec.name, environment=environment, instance_type=spec.instance_type,
+                              image=source.image, model_dir=source.model_dir, code_dir=source.code_dir)
+        for name in instance_names(spec.name, spec.instance_count)
+    ])
+    return head_start
+
+
+def _plan(spec: specs.TransformJobSpec, source: ModelSource, inputs: list[storage.InputObject],
+          s3_endpoint_url: str | None) -> Plan:
+    from emulator.planning import checks
+    from emulator.planning.steps import plan_steps
+    from emulator.planning.survey import output_warnings
+
     heads = {obj.uri: _head(obj, s3_endpoint_url) for obj in inputs[:LINT_MAX_FILES]}
     plan = make_plan(spec, source.environment, inputs, heads=heads)
     plan = dataclasses.replace(plan, steps=plan_steps(spec, source.steps), warnings=plan.warnings + tuple(
         PlanWarning(w.code, w.source, w.message, w.fix)
         for w in output_warnings(plan, s3_endpoint_url) + checks.data_processing(spec)[1]))
-    return PreparedJob(spec, model_spec, source, plan, runtime_name)
+    return plan
 
 
 def _head(obj: storage.InputObject, s3_endpoint_url: str | None) -> bytes:
@@ -201,6 +239,8 @@ def run_transform_job(
 def _clean_up_killed_runs(job: str, rt: runtimes.Runtime, stream: ev.EventStream, s3_endpoint_url: str | None) -> None:
     """What earlier runs of this job left when their bte was killed: their instances, their
     temporaries, their open uploads (emulator/leftovers.py). Never fails the run."""
+    from emulator import leftovers
+
     client = getattr(rt, "client", None)
     try:
         cleaned = leftovers.clean_up_instances(job, docker=client is not None, docker_client=client)
@@ -228,6 +268,9 @@ def run_prepared(
 
     ``run_id`` (default: a new one) names the run in the job store and its folder in the state
     directory, where ``run.json`` records what it owns, and its temporary objects."""
+    from emulator.engine.runner import JobRunner, RunOptions
+    from emulator.store import run_record
+
     creation_time = creation_time or dt.datetime.now(dt.timezone.utc)
     spec = prepared.spec
     stream = ev.EventStream(spec.name)
@@ -240,7 +283,11 @@ def run_prepared(
         options.ping_timeout_s = ping_timeout_s
     if execution_parameters_timeout_s is not None:
         options.execution_parameters_timeout_s = execution_parameters_timeout_s
-    rt = runtimes.get_runtime(prepared.runtime_name, **dict(runtime_options or {}))
+    head_start = prepared.head_start
+    if head_start is not None and runtime_options:  # begun on the default runtime: not what is asked for
+        head_start.discard()
+        head_start = None
+    rt = head_start.runtime() if head_start else runtimes.get_runtime(prepared.runtime_name, **dict(runtime_options or {}))
     # Recorded before anything starts, so a cleanup elsewhere always sees this run as live.
     record = run_record.begin(spec.name, options.run_id, spec.output_path, s3_endpoint_url)
     options.on_upload = lambda uri, upload_id: run_record.note_upload(record, uri, upload_id)
@@ -262,6 +309,8 @@ def run_prepared(
     finally:
         # The engine connection (about 10 sockets on the Docker runtime) goes with the run,
         # not with garbage collection: a long-lived server runs many jobs.
+        if head_start is not None:
+            head_start.discard()  # begun but never asked for (the run stopped or failed first)
         close = getattr(rt, "close", None)
         if close is not None:
             close()
