@@ -8,6 +8,7 @@ report can draw a timeline from the stream alone.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import itertools
 import threading
@@ -159,10 +160,39 @@ class FileDone(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InstancePlaced(Event):
+    """Where an instance runs, once known (the Ray executor): the node's address and id."""
+
+    instance: str
+    node: str  # the node's IP address, e.g. "10.0.0.12" (127.0.0.3 on a loopback cluster)
+    node_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileMoved(Event):
+    """A file that was not finished on a lost instance runs again, whole, on ``instance``;
+    what the lost instance had written of it was discarded."""
+
+    instance: str  # where it runs now
+    source: str
+    lost_instance: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class JobDone(Event):
     status: str
     failure_reason: str | None = None
     failure_detail: str | None = None
+
+
+def renumbered(event: Event, causes: dict[int, int]) -> Event:
+    """``event`` with an id of this process, its ``cause`` mapped through ``causes`` (ids
+    of the process it came from to ids here): events made in a Ray actor keep their chain.
+    ``causes`` learns the new id."""
+    new = dataclasses.replace(event, id=next(_ids),
+                              cause=None if event.cause is None else causes.get(event.cause))
+    causes[event.id] = new.id
+    return new
 
 
 Listener = Callable[[Event], None]
