@@ -19,6 +19,16 @@ def _job_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--s3-endpoint-url", help="S3-compatible endpoint (default: AWS_ENDPOINT_URL_S3 / AWS settings)")
 
 
+def _executor_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--executor", choices=["local", "ray"], default="local",
+                   help="where instances run: threads here (local, the default) or one Ray actor each (ray; "
+                        "pip install 'bte[ray]'; docs/scale-out.md)")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="with --executor ray: the cluster's address (host:port of its head); default: a Ray of its own")
+    p.add_argument("--ray-scale-to-fit", action="store_true",
+                   help="with --executor ray: ask the largest node's CPUs/memory when no node has the InstanceType's")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bte", description="bte: run SageMaker Batch Transform jobs on your own machine."
@@ -36,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="refuse a TransformJobName that already ran (ResourceInUse), as the service does")
     run.add_argument("--report", nargs="?", const="", metavar="FILE",
                      help="write the run's HTML report at the end (default: report.html in its run folder)")
+    _executor_args(run)
 
     plan = verbs.add_parser("plan", help="show what a job would do, without starting a container")
     _job_args(plan)
@@ -89,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="let requests name local paths / file:// URIs under DIR (repeatable; default: none)")
     serve.add_argument("--credentials", metavar="KEY_ID:SECRET",
                        help="serve only requests SigV4-signed with this key pair (default: any signature)")
+    _executor_args(serve)
 
     cleanup = verbs.add_parser(
         "cleanup", help="remove what a killed bte left behind: containers, model processes, temporaries, uploads"
@@ -195,7 +207,7 @@ def _run(args: argparse.Namespace) -> int:
         _refuse_a_used_name(args)
     # Validates and plans before anything runs; the instances start as soon as the request,
     # the model and the input listing are known, while the rest is imported and planned.
-    prepared = prepare(args.job, start_early=True, **kwargs)
+    prepared = prepare(args.job, start_early=args.executor == "local", **kwargs)
     timings.mark("planned")
     try:
         return _run_prepared(args, prepared, timings)
@@ -234,7 +246,8 @@ def _run_prepared(args: argparse.Namespace, prepared: Any, timings: Any) -> int:
         with StopOnSignals(lambda line: console.print(f"[yellow]{line}[/yellow]", highlight=False)) as signals:
             run_kwargs = dict(s3_endpoint_url=args.s3_endpoint_url, ping_timeout_s=args.ping_timeout,
                               listeners=listeners, on_runner=lambda runner: signals.attach(runner.stop),
-                              run_id=recorder.run_id if recorder else None)
+                              run_id=recorder.run_id if recorder else None, executor=args.executor,
+                              ray_address=args.ray_address, ray_scale_to_fit=args.ray_scale_to_fit)
             if display:
                 with display:
                     result = run_prepared(prepared, **run_kwargs)
@@ -385,7 +398,8 @@ def _serve(args: argparse.Namespace) -> int:
             return 2
     return serve(ServerSettings(host=args.host, port=args.port, state_dir=args.state_dir, max_jobs=args.max_jobs,
                                 s3_endpoint_url=args.s3_endpoint_url, s3=args.s3, credentials=args.credentials,
-                                allow_local_roots=tuple(Path(d) for d in args.allow_local)))
+                                allow_local_roots=tuple(Path(d) for d in args.allow_local), executor=args.executor,
+                                ray_address=args.ray_address, ray_scale_to_fit=args.ray_scale_to_fit))
 
 
 def _cleanup(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -236,7 +237,22 @@ def run_transform_job(
     return run_prepared(prepared, s3_endpoint_url=s3_endpoint_url, creation_time=creation_time, **run_kwargs)
 
 
-def _clean_up_killed_runs(job: str, rt: runtimes.Runtime, stream: ev.EventStream, s3_endpoint_url: str | None) -> None:
+def ray_executor(prepared: PreparedJob, runtime_options: dict[str, Any], steps: list[runtimes.StepSpec],
+                 address: str | None, scale_to_fit: bool, placement_timeout_s: float) -> Callable[..., Any]:
+    """The Ray executor for ``prepared``, its cluster connected and its instance's fit checked."""
+    from emulator.engine import ray_cluster
+    from emulator.engine.ray_actor import RuntimeRecipe
+    from emulator.engine.ray_executor import RayExecutor
+
+    spec = prepared.spec
+    request = ray_cluster.request_for(spec.instance_type)
+    ray_cluster.connect(address, request, spec.instance_count)
+    request = ray_cluster.fit(request, spec.instance_type, scale_to_fit)
+    recipe = RuntimeRecipe(prepared.runtime_name, runtime_options, tuple(steps))
+    return functools.partial(RayExecutor, recipe=recipe, request=request, placement_timeout_s=placement_timeout_s)
+
+
+def _clean_up_killed_runs(job: str, rt: runtimes.Runtime | None, stream: ev.EventStream, s3_endpoint_url: str | None) -> None:
     """What earlier runs of this job left when their bte was killed: their instances, their
     temporaries, their open uploads (emulator/leftovers.py). Never fails the run."""
     from emulator import leftovers
@@ -263,11 +279,16 @@ def run_prepared(
     creation_time: dt.datetime | None = None,
     run_id: str | None = None,
     execution_parameters_timeout_s: float | None = None,
+    executor: str = "local",
+    ray_address: str | None = None,
+    ray_scale_to_fit: bool = False,
 ) -> TransformJobResult:
     """Run a job that :func:`prepare` validated and planned.
 
     ``run_id`` (default: a new one) names the run in the job store and its folder in the state
-    directory, where ``run.json`` records what it owns, and its temporary objects."""
+    directory, where ``run.json`` records what it owns, and its temporary objects.
+    ``executor``: "local" (threads in this process) or "ray" (an actor per instance on the
+    Ray cluster at ``ray_address``, or on a Ray of its own; docs/scale-out.md)."""
     from emulator.engine.runner import JobRunner, RunOptions
     from emulator.store import run_record
 
@@ -283,23 +304,30 @@ def run_prepared(
         options.ping_timeout_s = ping_timeout_s
     if execution_parameters_timeout_s is not None:
         options.execution_parameters_timeout_s = execution_parameters_timeout_s
+    steps = [runtimes.StepSpec(s.label, s.hostname, s.image, s.model_dir, s.code_dir, s.container_environment())
+             for s in prepared.plan.steps]
     head_start = prepared.head_start
-    if head_start is not None and runtime_options:  # begun on the default runtime: not what is asked for
+    if head_start is not None and (runtime_options or executor != "local"):  # begun here, on the default runtime: not what is asked for
         head_start.discard()
         head_start = None
-    rt = head_start.runtime() if head_start else runtimes.get_runtime(prepared.runtime_name, **dict(runtime_options or {}))
+    rt: runtimes.Runtime | None = None
+    make_executor = None
+    if executor == "ray":  # refused here, before anything starts, if no node can hold an instance
+        make_executor = ray_executor(prepared, dict(runtime_options or {}), steps, ray_address, ray_scale_to_fit,
+                                     options.ping_timeout_s)
+    elif executor != "local":
+        raise specs.ValidationException(f"unknown executor {executor!r}: use local or ray")
+    else:
+        rt = head_start.runtime() if head_start else runtimes.get_runtime(prepared.runtime_name, **dict(runtime_options or {}))
     # Recorded before anything starts, so a cleanup elsewhere always sees this run as live.
     record = run_record.begin(spec.name, options.run_id, spec.output_path, s3_endpoint_url)
     options.on_upload = lambda uri, upload_id: run_record.note_upload(record, uri, upload_id)
     _clean_up_killed_runs(spec.name, rt, stream, s3_endpoint_url)
-    if prepared.plan.steps:
-        rt = runtimes.PipelineRuntime(rt, [
-            runtimes.StepSpec(s.label, s.hostname, s.image, s.model_dir, s.code_dir, s.container_environment())
-            for s in prepared.plan.steps
-        ])
+    if rt is not None and steps:
+        rt = runtimes.PipelineRuntime(rt, steps)
     runner = JobRunner(
         prepared.plan, rt, prepared.source.model_dir, prepared.source.code_dir, prepared.source.image,
-        stream, options,
+        stream, options, executor=make_executor,
     )
     if on_runner:
         on_runner(runner)

@@ -126,6 +126,8 @@ class JobManager:
                     prepared, s3_endpoint_url=self.settings.jobs_s3_endpoint(),
                     listeners=[recorder, _announce],
                     on_runner=lambda runner: self._attach(run_id, runner), creation_time=creation, run_id=run_id,
+                    executor=self.settings.executor, ray_address=self.settings.ray_address,
+                    ray_scale_to_fit=self.settings.ray_scale_to_fit,
                 )
         except Exception as exc:  # the run must end in the store whatever happened
             recorder(ev.JobStateChanged(job=name, status="Failed", failure_reason=INTERNAL_ERROR,

@@ -25,6 +25,10 @@ class ServerSettings:
     credentials: str | None = None  # KEY_ID:SECRET: every request must be SigV4-signed with it
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
+    # Where the jobs' instances run: "local" threads, or "ray" (docs/scale-out.md).
+    executor: str = "local"
+    ray_address: str | None = None
+    ray_scale_to_fit: bool = False
     url: str = field(default="", init=False)  # set once the socket is bound
 
     def own_url(self, port: int) -> str:

@@ -38,3 +38,6 @@ class Executor(Protocol):
 
     def stop_all(self) -> None:
         """Stop every instance, leaving nothing behind; InstancesStopped once done."""
+
+    def close(self) -> None:
+        """The job is over (its outputs settled or undone): let go of what is left."""

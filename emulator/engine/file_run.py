@@ -13,11 +13,20 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
 
 from emulator import data
 from emulator.engine.errors import Failure, failure_of
 from emulator.storage import InputObject, OutputWriter
+
+
+class Commit(Protocol):
+    """A committed output, to ``undo()`` on stop or ``settle()`` at the end: an OutputWriter,
+    or its stand-in on the driver when a Ray actor wrote it (engine/ray_executor.py)."""
+
+    def settle(self) -> None: ...
+
+    def undo(self) -> None: ...
 
 
 @dataclass
@@ -27,7 +36,7 @@ class FileOutcome:
     failure: Failure | None
     batches: int
     records: int | None  # None where the records were not counted
-    committed: OutputWriter | None = None  # to undo() on stop or settle() at the end
+    committed: Commit | None = None  # to undo() on stop or settle() at the end
 
 
 class SerialWriter:

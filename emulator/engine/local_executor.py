@@ -55,6 +55,9 @@ class LocalExecutor:
     def stop_all(self) -> None:
         self._spawn(self._stop_everything)
 
+    def close(self) -> None:
+        pass  # every thread has ended with InstancesStopped
+
     def _spawn(self, target: Callable[[], None]) -> None:
         t = threading.Thread(target=target, daemon=True)
         with self._lock:

@@ -19,13 +19,13 @@ from emulator.engine.container_client import EXECUTION_PARAMETERS_TIMEOUT_S
 from emulator.engine.errors import Failure
 from emulator.engine import capture
 from emulator.engine.executor import Executor
-from emulator.engine.file_run import FileOutcome
+from emulator.engine.file_run import Commit, FileOutcome
 from emulator.engine.local_executor import LocalExecutor
 from emulator.engine.log_streams import InstanceStreams
 from emulator.plan import ExecutionParameters, Plan
 from emulator.runtime import Runtime
 from emulator.spec.errors import BteError
-from emulator.storage import InputObject, OutputWriter
+from emulator.storage import InputObject
 from emulator.store.paths import new_run_id
 
 DEFAULT_PING_TIMEOUT_S = 300.0
@@ -55,7 +55,7 @@ class RunResult:
 
 
 class JobRunner:
-    def __init__(self, plan: Plan, runtime: Runtime, model_dir: str | None, code_dir: str | None, image: str | None,
+    def __init__(self, plan: Plan, runtime: Runtime | None, model_dir: str | None, code_dir: str | None, image: str | None,
                  stream: ev.EventStream, options: RunOptions | None = None,
                  executor: Callable[..., Executor] | None = None) -> None:
         self.plan = plan
@@ -66,15 +66,21 @@ class JobRunner:
         self.options = options or RunOptions()
         self.lifecycle = lc.JobLifecycle()
         self._stimuli: queue.Queue[lc.Stimulus] = queue.Queue()
-        self._committed: list[OutputWriter] = []
+        self._committed: list[Commit] = []
         self._streams: dict[str, InstanceStreams] = {}
         self._result = RunResult("InProgress", None, None, 0.0)
-        self.executor: Executor = (executor or LocalExecutor)(
-            plan, runtime, self, model_dir=model_dir, code_dir=code_dir, image=image, run_id=self.options.run_id,
+        host_args: dict[str, Any] = dict(
+            model_dir=model_dir, code_dir=code_dir, image=image, run_id=self.options.run_id,
             ping_timeout_s=self.options.ping_timeout_s,
             execution_parameters_timeout_s=self.options.execution_parameters_timeout_s,
             log_tail_lines=self.options.log_tail_lines, s3_endpoint_url=self.options.s3_endpoint_url,
         )
+        self.executor: Executor
+        if executor is None:
+            assert runtime is not None, "the local executor runs instances through a runtime"
+            self.executor = LocalExecutor(plan, runtime, self, **host_args)
+        else:
+            self.executor = executor(plan, runtime, self, **host_args)
 
     # -- public ---------------------------------------------------------------------
     def stop(self) -> None:
@@ -96,6 +102,8 @@ class JobRunner:
             self._execute(self.lifecycle.handle(lc.StopRequested()))
             while self.lifecycle.status not in lc.TERMINAL:
                 self._execute(self.lifecycle.handle(self._stimuli.get()))
+        finally:
+            self.executor.close()
         return self._result
 
     # -- instructions ---------------------------------------------------------------
