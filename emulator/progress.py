@@ -70,6 +70,12 @@ class ProgressDisplay:
                 case ev.InstanceLog() if self.show_logs:
                     where = f"{event.instance} data-log" if event.is_data_log else event.instance
                     self.console.print(Text.assemble((where, "dim"), " | ", event.line), highlight=False)
+                case ev.InstancePlaced():
+                    self.console.print(f"[cyan]{event.instance}[/cyan] placed on Ray node {event.node}")
+                case ev.FileMoved():
+                    self.console.print(Text.assemble(
+                        ("moved ", "yellow"), f"{event.source}: {event.lost_instance} was lost; "
+                        f"it runs again, whole, on {event.instance}"), highlight=False)
                 case ev.InstanceStarted():
                     self.console.print(f"[cyan]{event.instance}[/cyan] started ({event.runtime}) at {event.url}")
                 case ev.PingOk():

@@ -118,7 +118,8 @@ def _instance_table(t: Timeline) -> str:
         s = t.instances[name]
         p = s.parameters
         params = f"{p.get('BatchStrategy')}, {p.get('MaxPayloadInMB')} MB, {p.get('MaxConcurrentTransforms')} workers"
-        rows.append([name, params, s.files, s.batches, s.bytes_in, s.bytes_out, s.retries, s.failures,
+        where = f"{name} (node {s.node})" if s.node else name
+        rows.append([where, params, s.files, s.batches, s.bytes_in, s.bytes_out, s.retries, s.failures,
                      *(f"{s.latency.get(q, 0.0):.3f}" for q in PERCENTILES)])
     return _table(head, rows)
 
@@ -127,7 +128,9 @@ def _file_table(t: Timeline, ranges: Ranges) -> str:
     planned: dict[str, int] = {}
     for source, _ in ranges:
         planned[source] = planned.get(source, 0) + 1
-    rows = [[source, info.get("instance"), planned.get(source, "-"), info.get("batches"),
+    moved = {m["source"]: m["lost_instance"] for m in t.moves}
+    rows = [[source, f"{info.get('instance')}" + (f" (moved from the lost {moved[source]})" if source in moved else ""),
+             planned.get(source, "-"), info.get("batches"),
              "ok" if info.get("ok") else (info.get("reason") or "not finished"), info.get("output") or ""]
             for source, info in sorted(t.files.items())]
     return _table(["file", "instance", "mini-batches planned", "mini-batches sent", "outcome", "output"], rows)

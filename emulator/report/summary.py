@@ -79,8 +79,12 @@ def summary_text(t: Timeline, run_id: str = "") -> str:
     for name in sorted(t.instances):
         s = t.instances[name]
         latency = ", ".join(f"p{p} {s.latency[p]:.3f} s" for p in PERCENTILES if p in s.latency)
-        lines.append(f"  {name}: {s.files} file(s), {s.batches} mini-batch(es), {s.bytes_in} bytes in, "
+        on = f" (on node {s.node})" if s.node else ""
+        lines.append(f"  {name}{on}: {s.files} file(s), {s.batches} mini-batch(es), {s.bytes_in} bytes in, "
                      f"{s.bytes_out} bytes out, {s.retries} retries, {s.failures} failure(s)"
                      + (f"; latency {latency}" if latency else ""))
         lines.append("      time: " + ", ".join(f"{part} {seconds:.2f} s" for part, seconds in parts[name].items()))
+    for move in t.moves:
+        lines.append(f"  moved: {move['source']} from the lost {move['lost_instance']} to {move['instance']} "
+                     f"at {move['at']:.2f} s, re-run whole")
     return "\n".join(lines)

@@ -43,6 +43,7 @@ class Bar:
 @dataclass
 class InstanceStats:
     name: str
+    node: str | None = None  # the Ray node that hosted it (InstancePlaced); None on the local executor
     start_s: float | None = None  # from the run's start until the container was up
     ping_s: float | None = None  # until /ping answered 200
     parameters: dict[str, Any] = field(default_factory=dict)
@@ -69,6 +70,7 @@ class Timeline:
     bars: list[Bar]
     instances: dict[str, InstanceStats]
     files: dict[str, dict[str, Any]]  # source -> {instance, batches, ok, output, reason}
+    moves: list[dict[str, Any]] = field(default_factory=list)  # FileMoved: {source, lost_instance, instance, at}
 
     @property
     def lanes(self) -> list[str]:
@@ -87,6 +89,7 @@ def build_timeline(events: Iterable[Event]) -> Timeline:
     last_answer: dict[str, float] = {}
     params_at: dict[str, float] = {}
     durations: dict[str, list[float]] = defaultdict(list)
+    moves: list[dict[str, Any]] = []
 
     def stats(name: str) -> InstanceStats:
         return instances.setdefault(name, InstanceStats(name))
@@ -96,6 +99,11 @@ def build_timeline(events: Iterable[Event]) -> Timeline:
         end = max(end, e["time"])
         if kind == "JobDone":
             status, reason, detail = e["status"], e.get("failure_reason"), e.get("failure_detail")
+        elif kind == "InstancePlaced":
+            stats(e["instance"]).node = e["node"]
+        elif kind == "FileMoved":
+            moves.append({"source": e["source"], "lost_instance": e["lost_instance"], "instance": e["instance"],
+                          "at": at})
         elif kind == "InstanceStarted":
             stats(e["instance"]).start_s = at
         elif kind == "PingOk":
@@ -148,7 +156,7 @@ def build_timeline(events: Iterable[Event]) -> Timeline:
         s.busy_s += max(0.0, bar.end - bar.start) if bar.status != "failed" else 0.0
     for name, values in durations.items():
         stats(name).latency = {p: percentile(values, p) for p in PERCENTILES}
-    return Timeline(job, status, reason, detail, end - t0, bars, instances, files)
+    return Timeline(job, status, reason, detail, end - t0, bars, instances, files, moves)
 
 
 def percentile(values: list[float], p: int) -> float:

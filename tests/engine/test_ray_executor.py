@@ -5,6 +5,11 @@ worker node killed mid-job costs nothing but time; both killed fail the job, nam
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -152,3 +157,22 @@ def test_an_instance_type_no_node_can_hold_is_refused_at_submission(tmp_path, sa
     assert "CPUs: ml.m5.4xlarge asks for 16, the largest node has 2" in str(refused.value)
     assert "memory: ml.m5.4xlarge asks for 64 GiB, the largest node has 8 GiB" in str(refused.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_bte_run_with_the_ray_executor_shows_the_node_of_each_instance(tmp_path, sample_image, workers):
+    """The CLI's own process connects to the cluster (a driver of its own, on the head's
+    machine): the progress names the node, and the files come out as the local run's."""
+    request = job_request("ray-cli", str(four_files(tmp_path, 20)), str(tmp_path / "out"),
+                          TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 2})
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps(request))
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator.cli", "run", str(job), "--image", sample_image("echo"),
+         "--runtime", "docker", "--executor", "ray", "--ray-address", workers.address],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "COLUMNS": "200", "BTE_STATE_DIR": str(tmp_path / "state")})
+    assert done.returncode == 0, done.stdout + done.stderr
+    placed = sorted(re.findall(r"placed on Ray node (127\.0\.0\.\d)", done.stdout))
+    assert placed == list(WORKERS), done.stdout
+    assert sorted(outputs(tmp_path / "out")) == ["a.csv.out", "b.csv.out", "c.csv.out", "d.csv.out"]
+    assert outputs(tmp_path / "out")["a.csv.out"] == (tmp_path / "in" / "a.csv").read_bytes()

@@ -22,6 +22,7 @@ READ_BYTES = 4 * 1024 * 1024  # read at most this much per poll: a huge backlog 
 @dataclass
 class InstanceProgress:
     name: str
+    node: str | None = None  # the Ray node that hosts it, once placed (InstancePlaced)
     files_started: int = 0
     files_done: int = 0
     files_failed: int = 0
@@ -85,6 +86,8 @@ class RunProgress:
             self.failure_detail = e.get("failure_detail") or self.failure_detail
             if kind == "JobDone":
                 self.ended = e.get("time")
+        elif kind == "InstancePlaced":
+            self.instance(e["instance"]).node = e.get("node")
         elif kind == "InstanceStarted":
             self.instance(e["instance"])
             self.started = self.started or e.get("time")
