@@ -46,20 +46,32 @@ def free_port(host: str) -> int:
 class Node:
     ip: str
     pgid: int
-
-    def alive(self) -> bool:
-        try:
-            os.killpg(self.pgid, 0)
-            return True
-        except ProcessLookupError:
-            return False
+    killed: bool = False
 
     def kill(self) -> None:
-        """All of the node's processes, at once, with no time to say goodbye."""
+        """All of the node's processes, at once, with no time to say goodbye; returns once
+        none of them runs any more."""
+        self.killed = True
         try:
             os.killpg(self.pgid, signal.SIGKILL)
         except ProcessLookupError:
-            pass
+            return
+        deadline = time.time() + 10
+        while time.time() < deadline and self._running():
+            time.sleep(0.05)
+
+    def _running(self) -> bool:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                # /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces
+                state, _, pgrp = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+            except (OSError, ValueError):
+                continue
+            if int(pgrp) == self.pgid and state != "Z":
+                return True
+        return False
 
 
 @dataclass

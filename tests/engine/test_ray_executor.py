@@ -43,14 +43,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackCluste
 
 @pytest.fixture
 def workers(cluster: LoopbackCluster) -> Iterator[LoopbackCluster]:
-    """The cluster with both workers alive; a test that kills one gets it back after."""
-    yield cluster
-    dead = [node for node in cluster.workers if not node.alive()]
-    for node in dead:
+    """The cluster with both workers alive: a worker an earlier test killed starts again."""
+    killed = [node for node in cluster.workers if node.killed]
+    for node in killed:
         cluster.workers.remove(node)
         cluster.add_worker(node.ip)
-    if dead:
+    if killed:
         cluster.wait_for_nodes(3)
+    yield cluster
 
 
 def four_files(tmp_path: Path, lines: int) -> Path:
@@ -156,7 +156,7 @@ def test_an_instance_type_no_node_can_hold_is_refused_at_submission(tmp_path, sa
                           runtime_options={"network": "host"}, executor="ray", ray_address=workers.address)
     assert "CPUs: ml.m5.4xlarge asks for 16, the largest node has 2" in str(refused.value)
     assert "memory: ml.m5.4xlarge asks for 64 GiB, the largest node has 8 GiB" in str(refused.value)
-    assert not (tmp_path / "out").exists()
+    assert outputs(tmp_path / "out") == {}  # nothing started: prepare only made sure the folder can be
 
 
 def test_bte_run_with_the_ray_executor_shows_the_node_of_each_instance(tmp_path, sample_image, workers):
@@ -172,7 +172,12 @@ def test_bte_run_with_the_ray_executor_shows_the_node_of_each_instance(tmp_path,
         capture_output=True, text=True, timeout=300,
         env={**os.environ, "COLUMNS": "200", "BTE_STATE_DIR": str(tmp_path / "state")})
     assert done.returncode == 0, done.stdout + done.stderr
-    placed = sorted(re.findall(r"placed on Ray node (127\.0\.0\.\d)", done.stdout))
-    assert placed == list(WORKERS), done.stdout
+    placed = sorted(re.findall(r"placed on Ray node (127\.0\.0\.\d)", done.stderr))  # the progress, on stderr
+    assert placed == list(WORKERS), done.stderr
+    report = subprocess.run([sys.executable, "-m", "emulator.cli", "report", "--state-dir", str(tmp_path / "state"),
+                             "--out", str(tmp_path / "report.html"), "ray-cli"],
+                            capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert sorted(re.findall(r"ray-cli-\d \(on node (127\.0\.0\.\d)\)", report.stdout)) == list(WORKERS), report.stdout
     assert sorted(outputs(tmp_path / "out")) == ["a.csv.out", "b.csv.out", "c.csv.out", "d.csv.out"]
     assert outputs(tmp_path / "out")["a.csv.out"] == (tmp_path / "in" / "a.csv").read_bytes()
