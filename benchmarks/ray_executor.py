@@ -1,7 +1,7 @@
 """Ray executor benchmark: the same job on the local executor and on a 2-node Ray cluster
 on loopback, and their ratio: what Ray costs when every node is this one machine.
 
-    .venv/bin/python benchmarks/ray_executor.py [--repeat 3] [--lines 20000] [--latency-ms 0]
+    .venv/bin/python benchmarks/ray_executor.py [--repeat 3] [--lines 5000] [--latency-ms 0]
 
 Needs the ray extra (pip install 'bte[ray]') and a Docker engine with bte-sample/echo
 (scripts/test builds it). The cluster is the tests' (tests/engine/ray_loopback.py): a
@@ -68,7 +68,7 @@ def line(label: str, values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--lines", type=int, default=20000, help="records per file (4 files)")
+    parser.add_argument("--lines", type=int, default=5000, help="records per file (4 files)")
     parser.add_argument("--latency-ms", type=int, default=0, help="the echo model's latency per request")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bte-bench-ray-"))
