@@ -16,6 +16,8 @@ from emulator.spec.errors import BteError, UnknownOperation
 if TYPE_CHECKING:
     from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 
+    from emulator.spec.shape_cache import CachedShape, ShapeCache
+
 SERVICE_NAME = "sagemaker"
 
 
@@ -26,11 +28,23 @@ def service_model() -> ServiceModel:
     import botocore.loaders
     import botocore.model
 
+    from emulator.spec import shape_cache
+
     try:
         data = botocore.loaders.create_loader().load_service_model(SERVICE_NAME, "service-2")
     except botocore.exceptions.BotoCoreError as err:  # a broken botocore install
         raise BteError(f"cannot load botocore's {SERVICE_NAME} service model: {err}") from err
+    if _cached() is None:
+        shape_cache.write(data)  # for the next process's run path
     return botocore.model.ServiceModel(data, service_name=SERVICE_NAME)
+
+
+@functools.cache
+def _cached() -> ShapeCache | None:
+    """The run path's shapes without botocore (emulator/spec/shape_cache.py), once written."""
+    from emulator.spec import shape_cache
+
+    return shape_cache.load()
 
 
 def operation_model(operation: str) -> OperationModel:
@@ -43,8 +57,12 @@ def operation_model(operation: str) -> OperationModel:
         raise UnknownOperation(f"Operation {operation} is not supported by the SageMaker service model.") from err
 
 
-def input_shape(operation: str) -> StructureShape | None:
+def input_shape(operation: str) -> StructureShape | CachedShape | None:
     """The request shape of ``operation``; None for an operation that takes no input."""
+    cached = _cached()
+    if cached is not None and operation in cached.operations:
+        name = cached.operations[operation]
+        return cached.shape(name) if name else None
     return operation_model(operation).input_shape
 
 
@@ -60,6 +78,9 @@ def shape(name: str) -> Shape:
 
 def enum_values(name: str) -> tuple[str, ...]:
     """The enum of a named string shape, in the model's order."""
+    cached = _cached()
+    if cached is not None and cached.has_shape(name):
+        return tuple(cached.shape(name).enum)
     return tuple(shape(name).enum)
 
 
