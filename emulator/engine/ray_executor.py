@@ -16,6 +16,7 @@ cleaned up from here, which on one machine shares the nodes' Docker engine.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -36,6 +37,14 @@ from emulator.storage.leftovers import remove_run_leftovers
 DRAIN_WAIT_S = 0.25  # how long one drain call waits for the actor's first message
 STOP_TIMEOUT_S = 120.0
 ACTOR_CONCURRENCY = 8  # start, two runs of files, drain, cancel, stop, settle/undo at once
+
+
+def aws_environment() -> dict[str, str]:
+    """This process's AWS settings (credentials, region, profile, endpoints), for the actors:
+    they read and write S3 themselves, on nodes whose environment is the raylet's, not this
+    process's (`bte serve` sets its own S3's credentials here; a user may have exported
+    theirs). Ray keeps a runtime_env in the cluster's GCS: docs/scale-out.md says so."""
+    return {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
 
 
 class RayExecutor:
@@ -66,11 +75,13 @@ class RayExecutor:
     # -- Executor ---------------------------------------------------------------------
     def start(self, instances: dict[str, InstanceStreams]) -> None:
         remote = self.ray.remote(InstanceActor)
+        credentials = aws_environment()
         for name, streams in instances.items():
             actor = remote.options(
                 num_cpus=self.request.cpus, memory=self.request.memory_bytes or None,
                 max_restarts=0, max_concurrency=ACTOR_CONCURRENCY, scheduling_strategy="SPREAD",
                 name=f"bte-{self.job}-{self.run_id}-{name}",
+                runtime_env={"env_vars": credentials} if credentials else None,
             ).remote(name, self.plan, self.recipe, streams,
                      dict(self._host_args, writer_run_id=f"{self.run_id}.{name}"))
             with self._lock:

@@ -181,3 +181,35 @@ def test_bte_run_with_the_ray_executor_shows_the_node_of_each_instance(tmp_path,
     assert sorted(re.findall(r"ray-cli-\d \(on node (127\.0\.0\.\d)\)", report.stdout)) == list(WORKERS), report.stdout
     assert sorted(outputs(tmp_path / "out")) == ["a.csv.out", "b.csv.out", "c.csv.out", "d.csv.out"]
     assert outputs(tmp_path / "out")["a.csv.out"] == (tmp_path / "in" / "a.csv").read_bytes()
+
+
+def test_bte_serve_with_the_ray_executor_runs_a_boto3_job_on_the_workers(tmp_path, sample_image, workers):
+    """`bte serve --executor ray`: a job created with boto3 runs its instances on the worker
+    nodes and reads and writes the server's own S3, as a local job does."""
+    from botocore.exceptions import WaiterError
+
+    from tests.api.server import BteServer
+    from tests.api.test_transform_jobs import FAST_WAIT, start_job
+
+    server = BteServer(tmp_path / "state", "--executor", "ray", "--ray-address", workers.address).start()
+    try:
+        sagemaker, s3 = server.client("sagemaker"), server.client("s3")
+        s3.create_bucket(Bucket="jobs")
+        s3.put_object(Bucket="jobs", Key="in/more.csv", Body=b"7,49\n8,64\n")
+        body = start_job(sagemaker, s3, sample_image("echo"), "ray-serve", BatchStrategy="SingleRecord",
+                         TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 2})
+        try:
+            sagemaker.get_waiter("transform_job_completed_or_stopped").wait(TransformJobName="ray-serve", WaiterConfig=FAST_WAIT)
+        except WaiterError:
+            pass  # the status check below shows the server's log
+        described = sagemaker.describe_transform_job(TransformJobName="ray-serve")
+        assert described["TransformJobStatus"] == "Completed", server.log.read_text()[-3000:]
+        assert s3.get_object(Bucket="jobs", Key="out/data.csv.out")["Body"].read() == body
+        assert s3.get_object(Bucket="jobs", Key="out/more.csv.out")["Body"].read() == b"7,49\n8,64\n"
+    finally:
+        server.stop()
+    report = subprocess.run([sys.executable, "-m", "emulator.cli", "report", "--state-dir", str(tmp_path / "state"),
+                             "--out", str(tmp_path / "report.html"), "ray-serve"],
+                            capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert sorted(re.findall(r"ray-serve-\d \(on node (127\.0\.0\.\d)\)", report.stdout)) == list(WORKERS), report.stdout
