@@ -22,7 +22,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from emulator.engine import events as ev
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the engine's events are imported on the first event, not before the instances start
+    from emulator.engine import events as ev
 
 _IMPORTED_AT = time.time()
 
@@ -37,12 +40,12 @@ PHASES = (
     ("report the result", "instances gone", "reported"),
 )
 
-_LAST_OF = {
-    ev.InstanceStarted: "instances started",
-    ev.PingOk: "healthy",
-    ev.ParametersResolved: "parameters resolved",
-    ev.FileDone: "outputs committed",
-    ev.JobDone: "instances gone",
+_LAST_OF_NAMES = {
+    "InstanceStarted": "instances started",
+    "PingOk": "healthy",
+    "ParametersResolved": "parameters resolved",
+    "FileDone": "outputs committed",
+    "JobDone": "instances gone",
 }
 
 
@@ -75,7 +78,7 @@ class Timings:
             self.marks[milestone] = time.time() if at is None else at
 
     def __call__(self, event: ev.Event) -> None:
-        milestone = _LAST_OF.get(type(event))
+        milestone = _LAST_OF_NAMES.get(type(event).__name__)
         if milestone is not None:
             with self._lock:
                 self.marks[milestone] = max(self.marks.get(milestone, 0.0), event.time)

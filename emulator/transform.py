@@ -15,25 +15,24 @@ import datetime as dt
 import functools
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from emulator import runtime as runtimes
 from emulator import spec as specs
 from emulator import storage
-from emulator.engine import events as ev
 from emulator.engine.errors import ModelSourceError
 from emulator.engine.model_source import ModelSource, resolve_model_source
 from emulator.engine.pipeline_source import choose_pipeline_runtime
 from emulator.plan import Plan, PlanWarning, instance_names, make_plan, merge_environment
 from emulator.runtime.head_start import HeadStart
-from emulator.store.paths import new_run_id
 
 # The engine, the planning checks and the run record are imported where they are used:
 # `bte run` starts its instances (HeadStart) before it needs them, and their imports are
 # part of what runs while the container starts.
 if TYPE_CHECKING:
+    from emulator.engine import events as ev
     from emulator.engine.runner import JobRunner, RunResult
 
 LINT_HEAD_BYTES = 64 * 1024
@@ -72,7 +71,7 @@ class TransformJobResult:
     plan: Plan
     run: RunResult
     creation_time: dt.datetime
-    log: ev.EventLog = field(default_factory=ev.EventLog)
+    log: ev.EventLog  # every event of the run, in order
 
     @property
     def status(self) -> str:
@@ -256,6 +255,7 @@ def _clean_up_killed_runs(job: str, rt: runtimes.Runtime | None, stream: ev.Even
     """What earlier runs of this job left when their bte was killed: their instances, their
     temporaries, their open uploads (emulator/leftovers.py). Never fails the run."""
     from emulator import leftovers
+    from emulator.engine import events as ev
 
     client = getattr(rt, "client", None)
     try:
@@ -289,8 +289,10 @@ def run_prepared(
     directory, where ``run.json`` records what it owns, and its temporary objects.
     ``executor``: "local" (threads in this process) or "ray" (an actor per instance on the
     Ray cluster at ``ray_address``, or on a Ray of its own; docs/scale-out.md)."""
+    from emulator.engine import events as ev
     from emulator.engine.runner import JobRunner, RunOptions
     from emulator.store import run_record
+    from emulator.store.paths import new_run_id
 
     creation_time = creation_time or dt.datetime.now(dt.timezone.utc)
     spec = prepared.spec

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -261,7 +260,7 @@ class DockerRuntime:
 def _container_name(instance_name: str) -> str:
     # Unique even when a leftover of an earlier run still holds the plain name.
     safe = re.sub(r"[^a-zA-Z0-9_.-]", "-", instance_name)[:200]
-    return f"bte-{safe}-{secrets.token_hex(3)}"
+    return f"bte-{safe}-{os.urandom(3).hex()}"  # not secrets: its imports cost 9 ms before the start
 
 
 def _model_dir(spec: InstanceSpec) -> str | None:
