@@ -197,6 +197,21 @@ def _refuse_a_used_name(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    starter = None
+    # Not where the job will surely run as a local process (a model folder and no image).
+    process = args.runtime == "process" or (args.model_dir and not args.image and args.runtime != "docker")
+    if args.executor == "local" and not process:
+        from emulator.runtime.forked_start import ForkedStarter
+
+        starter = ForkedStarter.begin()  # before any import that could start a thread
+    try:
+        return _run_with(args, starter)
+    finally:
+        if starter is not None:
+            starter.cancel()  # not taken (an error, or not a Docker job): the child exits
+
+
+def _run_with(args: argparse.Namespace, starter: Any) -> int:
     from emulator.timings import Timings
     from emulator.transform import prepare
 
@@ -207,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
         _refuse_a_used_name(args)
     # Validates and plans before anything runs; the instances start as soon as the request,
     # the model and the input listing are known, while the rest is imported and planned.
-    prepared = prepare(args.job, start_early=args.executor == "local", **kwargs)
+    prepared = prepare(args.job, start_early=args.executor == "local", starter=starter, **kwargs)
     timings.mark("planned")
     try:
         return _run_prepared(args, prepared, timings)

@@ -26,6 +26,7 @@ from emulator.engine.errors import ModelSourceError
 from emulator.engine.model_source import ModelSource, resolve_model_source
 from emulator.engine.pipeline_source import choose_pipeline_runtime
 from emulator.plan import Plan, PlanWarning, instance_names, make_plan, merge_environment
+from emulator.runtime.forked_start import ForkedHeadStart, ForkedStarter
 from emulator.runtime.head_start import HeadStart
 
 # The engine, the planning checks and the run record are imported where they are used:
@@ -62,7 +63,7 @@ class PreparedJob:
     source: ModelSource
     plan: Plan
     runtime_name: str
-    head_start: HeadStart | None = None  # instances begun while the plan was made (prepare's start_early)
+    head_start: HeadStart | ForkedHeadStart | None = None  # instances begun while the plan was made (prepare's start_early)
 
 
 @dataclass
@@ -133,6 +134,7 @@ def prepare(
     runtime: str | None = None,
     s3_endpoint_url: str | None = None,
     start_early: bool = False,
+    starter: ForkedStarter | None = None,
 ) -> PreparedJob:
     """Validate, resolve the model, list the inputs and plan: everything before a container.
 
@@ -163,7 +165,11 @@ def prepare(
         raise ModelSourceError("the docker runtime needs an image: pass --image TAG or a model with an Image")
     inputs = storage.list_inputs(spec.input_uri, spec.data_type, s3_endpoint_url=s3_endpoint_url)
     storage.check_output_path(spec.output_path, s3_endpoint_url=s3_endpoint_url)
-    head_start = begin_instances(spec, source, runtime_name) if start_early and not source.steps else None
+    head_start = None
+    if start_early and not source.steps:
+        head_start = begin_instances(spec, source, runtime_name, starter)
+    elif starter is not None:
+        starter.cancel()
     try:
         plan = _plan(spec, source, inputs, s3_endpoint_url)
     except BaseException:
@@ -173,15 +179,24 @@ def prepare(
     return PreparedJob(spec, model_spec, source, plan, runtime_name, head_start)
 
 
-def begin_instances(spec: specs.TransformJobSpec, source: ModelSource, runtime_name: str) -> HeadStart:
-    """Start a single-container job's instances now, as the engine would start them."""
+def begin_instances(spec: specs.TransformJobSpec, source: ModelSource, runtime_name: str,
+                    starter: ForkedStarter | None = None) -> HeadStart | ForkedHeadStart:
+    """Start a single-container job's instances now, as the engine would start them: by
+    ``starter`` (a child forked before bte's imports, emulator/runtime/forked_start.py) on
+    Docker, else by threads here."""
     environment = {name: var.value for name, var in merge_environment(source.environment, spec).items()}
-    head_start = HeadStart(runtimes.get_runtime(runtime_name))
-    head_start.begin([
+    instances = [
         runtimes.InstanceSpec(name=name, job_name=spec.name, environment=environment, instance_type=spec.instance_type,
                               image=source.image, model_dir=source.model_dir, code_dir=source.code_dir)
         for name in instance_names(spec.name, spec.instance_count)
-    ])
+    ]
+    if starter is not None and runtime_name == "docker":
+        starter.start(instances)
+        return ForkedHeadStart(starter, lambda: runtimes.get_runtime("docker"))
+    if starter is not None:
+        starter.cancel()
+    head_start = HeadStart(runtimes.get_runtime(runtime_name))
+    head_start.begin(instances)
     return head_start
 
 

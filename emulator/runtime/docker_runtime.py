@@ -185,19 +185,23 @@ class DockerRuntime:
         return resolve_limits(instance_type, cpus, memory)
 
     def start(self, spec: InstanceSpec, on_log: LogCallback | None = None) -> DockerInstance:
+        container, port, limits = self.create_and_start(spec)
+        return self._follow(container, port, limits, on_log)
+
+    def create_and_start(self, spec: InstanceSpec, owner: str | None = None) -> tuple[Container, int, Limits]:
+        """Create and start ``spec``'s container: (container, host port, limits). ``owner``
+        (default: this process) is the owner label that orphan cleanup checks."""
         if not spec.image:
             raise InstanceStartFailed(f"instance {spec.name} of job {spec.job_name} has no image to run", instance=spec.name)
         self._check_image(spec)
         model_dir = _model_dir(spec)
         limits = self.limits_for(spec.instance_type)
         for attempt in range(3):
-            container, port = self._create(spec, model_dir, limits)
+            container, port = self._create(spec, model_dir, limits, owner)
             try:
                 with translate(f"start instance {spec.name} of job {spec.job_name} from image {spec.image}", instance=spec.name):
                     container.start()
-                instance = DockerInstance(container, port, limits, LogTail(self.log_capacity), self.stop_timeout)
-                instance._follow_logs(on_log)
-                return instance
+                return container, port, limits
             except InstanceStartFailed as exc:
                 _remove_quietly(container)
                 if 'exec: "serve"' in exc.message:
@@ -216,6 +220,22 @@ class DockerRuntime:
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def adopt(self, container_id: str, port: int, limits: Limits, on_log: LogCallback | None = None) -> DockerInstance:
+        """The instance of a container another process created and started for this one."""
+        with translate(f"inspect container {container_id}"):
+            container = self.client.containers.get(container_id)
+        LIVE_CONTAINERS.add(container)
+        return self._follow(container, port, limits, on_log)
+
+    def _follow(self, container: Container, port: int, limits: Limits, on_log: LogCallback | None) -> DockerInstance:
+        instance = DockerInstance(container, port, limits, LogTail(self.log_capacity), self.stop_timeout)
+        try:
+            instance._follow_logs(on_log)  # from the container's first line
+        except BaseException:
+            _remove_quietly(container)
+            raise
+        return instance
+
     def image_labels(self, image: str) -> dict[str, str]:
         """A local image's labels (an inference pipeline's images must carry one; runtime/pipeline.py)."""
         with translate(f"look up image {image}", image=image):
@@ -226,7 +246,8 @@ class DockerRuntime:
         with translate(f"look up image {spec.image}", instance=spec.name, image=spec.image):
             self.client.images.get(spec.image)
 
-    def _create(self, spec: InstanceSpec, model_dir: str | None, limits: Limits) -> tuple[Container, int]:
+    def _create(self, spec: InstanceSpec, model_dir: str | None, limits: Limits,
+                owner: str | None = None) -> tuple[Container, int]:
         environment = dict(spec.environment)
         kwargs: dict[str, Any] = {}
         port = free_port()
@@ -249,7 +270,7 @@ class DockerRuntime:
                 spec.image,
                 command=["serve"],
                 name=_container_name(spec.name),
-                labels={JOB_LABEL: spec.job_name, INSTANCE_LABEL: spec.name, OWNER_LABEL: this_process().as_label()},
+                labels={JOB_LABEL: spec.job_name, INSTANCE_LABEL: spec.name, OWNER_LABEL: owner or this_process().as_label()},
                 environment=environment,
                 **kwargs,
             )
