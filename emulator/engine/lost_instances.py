@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import os
 import signal
-from pathlib import Path
 
 from emulator.processes import ProcessIdentity, is_running
 from emulator.runtime import JOB_LABEL, docker_available
 from emulator.runtime.docker_engine import OWNER_LABEL, connect
+from emulator.runtime.orphans import kill_group, model_server_groups
 from emulator.runtime.process_runtime import JOB_ENV, OWNER_ENV
 
 
@@ -42,22 +42,7 @@ def remove_instances_of(job: str, owner: str, docker: bool) -> list[str]:
                 done.append(f"removed container {container.name}")
         finally:
             engine.close()
-    wanted = {OWNER_ENV: owner, JOB_ENV: job}
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "environ").read_bytes()
-            pid = int(entry.name)
-            if os.getpgid(pid) != pid:
-                continue  # a worker the server forked: its group leader is the one to signal
-        except (OSError, ProcessLookupError):
-            continue
-        env = dict(item.decode(errors="replace").partition("=")[::2] for item in raw.split(b"\0") if item)
-        if all(env.get(k) == v for k, v in wanted.items()):
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                continue
-            done.append(f"killed model server process group {pid}")
+    for pgid, env in model_server_groups():
+        if env.get(OWNER_ENV) == owner and env.get(JOB_ENV) == job and kill_group(pgid):
+            done.append(f"killed model server process group {pgid}")
     return done

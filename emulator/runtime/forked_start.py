@@ -150,7 +150,8 @@ class ForkedStarter:
         self._specs = {spec.name: spec for spec in specs}
         atexit.register(self.discard)  # an exit before the engine took them (a second Ctrl-C) removes them too
         try:
-            _send(self._close_requests_after(), (this_process().as_label(), specs))
+            assert self._requests is not None, "start() after cancel()"
+            _send(self._requests, (this_process().as_label(), specs))
         except OSError:
             self._specs = {}
 
@@ -205,10 +206,6 @@ class ForkedStarter:
                         pass
             finally:
                 client.close()
-
-    def _close_requests_after(self) -> int:
-        assert self._requests is not None
-        return self._requests
 
     def _wait(self) -> dict[str, Any]:
         if self._results is None:
