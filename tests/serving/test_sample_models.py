@@ -151,5 +151,8 @@ def test_echo_slow_start_then_crash_after_n() -> None:
 
 def test_echo_never_healthy() -> None:
     with local_server(SAMPLES / "echo", {"ECHO_NEVER_HEALTHY": "1"}) as echo:
-        echo.wait_until(lambda: "model loaded" in echo.logs(), "the echo model loading")
+        # The log line comes before the server listens; wait for both, then it must stay unhealthy.
+        echo.wait_until(
+            lambda: "model loaded" in echo.logs() and echo.status() is not None, "the echo model loading and answering"
+        )
         assert [echo.status() for _ in range(3)] == [503, 503, 503]
