@@ -11,9 +11,12 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, TypeVar
+from urllib.parse import urlsplit
 
-import requests
 import urllib3
+from urllib3.exceptions import HTTPError as WireError
+from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import TimeoutError as WireTimeout
 
 from emulator.engine.errors import ALGORITHM_ERROR, CLIENT_ERROR, InvocationFailed
 from emulator.engine.wire_errors import describe
@@ -29,19 +32,38 @@ EXECUTION_PARAMETERS_TIMEOUT_S = 30.0
 # HTTP client: reference section 5, "client identity"). A model server that logs or
 # branches on them sees what it will see in the service; no "Connection" header either.
 PLATFORM_HEADERS = {"User-Agent": "Go-http-client/1.1", "Accept-Encoding": "gzip"}
+# Every failure on the wire: urllib3's own, and the socket errors it lets through.
+WIRE_ERRORS = (WireError, OSError)
 
 
-def platform_session() -> requests.Session:
-    """A session that sends PLATFORM_HEADERS instead of requests' defaults."""
-    session = requests.Session()
-    session.headers.clear()
-    session.headers.update(PLATFORM_HEADERS)
-    return session
+def timed_out(exc: BaseException) -> bool:
+    """A time-out, not a refusal: urllib3's NewConnectionError is a ConnectTimeoutError too
+    (kept for its backward compatibility), so a refused connection must be told apart."""
+    return isinstance(exc, (WireTimeout, TimeoutError)) and not isinstance(exc, NewConnectionError)
 
 
-def _get(url: str, timeout_s: float = PING_TIMEOUT_S) -> requests.Response:
-    with platform_session() as session:
-        return session.get(url, timeout=timeout_s)
+def connection_pool(url: str, connect_s: float, read_s: float) -> urllib3.HTTPConnectionPool:
+    """One keep-alive connection to a model server, as the service's client holds one per
+    worker. urllib3 directly, not requests: requests' per-call work (environment proxies, a
+    look for ~/.netrc, hooks, merging settings) cost ~1 ms of CPU a request, which is most
+    of a SingleRecord job's time beside a fast model. No retries or redirects here: the
+    invoker's own retry loop decides, and a 3xx is an answer like any other."""
+    parts = urlsplit(url)
+    return urllib3.HTTPConnectionPool(
+        parts.hostname or "127.0.0.1", parts.port or 80, maxsize=1, block=False, retries=False,
+        timeout=urllib3.Timeout(connect=connect_s, read=read_s), headers=dict(PLATFORM_HEADERS),
+    )
+
+
+def _get(url: str, timeout_s: float = PING_TIMEOUT_S) -> tuple[int, bytes]:
+    """GET one path: its status and body (read whole, the connection closed)."""
+    parts = urlsplit(url)
+    pool = connection_pool(url, timeout_s, timeout_s)
+    try:
+        response = pool.urlopen("GET", parts.path or "/", redirect=False)
+        return response.status, response.data
+    finally:
+        pool.close()
 
 
 PING_INTERVAL_S = 0.25  # the slowest polling, once a model has taken a while to load
@@ -68,8 +90,8 @@ def excerpt(body: bytes, limit: int = _EXCERPT) -> str:
 def ping_once(url: str) -> int | None:
     """The /ping status, or None when nothing answers."""
     try:
-        return _get(f"{url}/ping").status_code
-    except requests.RequestException:
+        return _get(f"{url}/ping")[0]
+    except WIRE_ERRORS:
         return None
 
 
@@ -86,16 +108,14 @@ def ask_execution_parameters(url: str, timeout_s: float = EXECUTION_PARAMETERS_T
     used, ``unused`` says why, for the data log (the job then runs on the defaults)."""
     fallback = "the request's values and the defaults are used"
     try:
-        response = _get(f"{url}/execution-parameters", timeout_s)
-        with response:
-            body = response.content
-    except requests.Timeout:
-        return ParametersAnswer(None, f"/execution-parameters did not answer within {timeout_s:g} s; {fallback}")
-    except requests.RequestException as exc:
+        status, body = _get(f"{url}/execution-parameters", timeout_s)
+    except WIRE_ERRORS as exc:
+        if timed_out(exc):
+            return ParametersAnswer(None, f"/execution-parameters did not answer within {timeout_s:g} s; {fallback}")
         return ParametersAnswer(None, f"/execution-parameters got no answer ({describe(exc)}); {fallback}")
-    if response.status_code == 200:
+    if status == 200:
         return ParametersAnswer(body)
-    what = "404 (not implemented)" if response.status_code == 404 else f"HTTP {response.status_code}"
+    what = "404 (not implemented)" if status == 404 else f"HTTP {status}"
     return ParametersAnswer(None, f"/execution-parameters answered {what}; {fallback}")
 
 
@@ -137,38 +157,39 @@ class Invoker:
 
     def __init__(self, url: str, settings: InvocationSettings, cancelled: threading.Event,
                  data_log: Callable[[str, str], None] | None = None) -> None:
-        self.url = f"{url}/invocations"
+        self.path = "/invocations"
         self.data_log = data_log  # takes the lines the service writes to the job's data log
         self.settings = settings
         self.cancelled = cancelled
-        self.session = platform_session()
-        self.headers = {}
+        self.pool = connection_pool(url, 10, settings.timeout_s)
+        self.headers = dict(PLATFORM_HEADERS)
         if settings.content_type:
             self.headers["Content-Type"] = settings.content_type
         if settings.accept:  # with Accept unset, no Accept header reaches the container
             self.headers["Accept"] = settings.accept
 
     def close(self) -> None:
-        self.session.close()
+        self.pool.close()
 
     def invoke(
         self, body: bytes, label: BatchLabel, on_retry: Callable[[int, str], None] | None = None
     ) -> bytes:
         """POST one mini-batch; its answer's bytes, or InvocationFailed after the retries."""
-        return self._with_retries(lambda: self._post(body, stream=True), label, on_retry, read_whole)
+        return self._with_retries(lambda: self._post(body), label, on_retry, read_whole)
 
-    def _post(self, data: bytes | Iterator[bytes], stream: bool, headers: dict[str, str] | None = None) -> requests.Response:
-        return self.session.post(
-            self.url, data=data, headers=self.headers if headers is None else headers,
-            timeout=(10, self.settings.timeout_s), stream=stream,
+    def _post(self, data: bytes | Iterator[bytes], headers: dict[str, str] | None = None) -> urllib3.BaseHTTPResponse:
+        """The answer's head; its body is left to read. An iterator goes up chunked."""
+        return self.pool.urlopen(
+            "POST", self.path, body=data, headers=self.headers if headers is None else headers,
+            chunked=not isinstance(data, bytes), preload_content=False, redirect=False,
         )
 
     def _with_retries(
         self,
-        post: Callable[[], requests.Response],
+        post: Callable[[], urllib3.BaseHTTPResponse],
         label: BatchLabel,
         on_retry: Callable[[int, str], None] | None,
-        take: Callable[[requests.Response], T],
+        take: Callable[[urllib3.BaseHTTPResponse], T],
     ) -> T:
         s = self.settings
         attempts = s.max_retries + 1
@@ -178,20 +199,22 @@ class Invoker:
                 raise InvocationFailed(f"{label}: stopped")
             try:
                 response = post()
-                with response:
-                    status = response.status_code
+                try:
+                    status = response.status
                     if 200 <= status < 300:
                         return take(response)  # an answer that breaks off is retried like no answer
                     answer = read_whole(response)
                     detail = excerpt(answer)
-            except requests.Timeout:
-                last = (
-                    f"Unable to get response from algorithm: no answer within "
-                    f"InvocationsTimeoutInSeconds={s.timeout_s:g}"
-                )
-                self._log(label, ["Unable to get response from algorithm"])
-            except requests.RequestException as exc:
-                last = f"Unable to get response from algorithm: {describe(exc)}"
+                finally:
+                    _done_with(response)
+            except WIRE_ERRORS as exc:
+                if timed_out(exc):
+                    last = (
+                        f"Unable to get response from algorithm: no answer within "
+                        f"InvocationsTimeoutInSeconds={s.timeout_s:g}"
+                    )
+                else:
+                    last = f"Unable to get response from algorithm: {describe(exc)}"
                 self._log(label, ["Unable to get response from algorithm"])
             else:
                 if 400 <= status < 500:
@@ -239,18 +262,18 @@ class StreamedInvoker(Invoker):
         sink: Callable[[bytes], None],
         on_retry: Callable[[int, str], None] | None = None,
     ) -> int:
-        return self._with_retries(lambda: self._post(iter(open_body()), stream=True), label, on_retry,
+        return self._with_retries(lambda: self._post(iter(open_body())), label, on_retry,
                                   lambda response: self._drain(response, label, sink))
 
-    def _drain(self, response: requests.Response, label: BatchLabel, sink: Callable[[bytes], None]) -> int:
+    def _drain(self, response: urllib3.BaseHTTPResponse, label: BatchLabel, sink: Callable[[bytes], None]) -> int:
         size = 0
         try:
-            for chunk in response.iter_content(chunk_size=1 << 20):
+            for chunk in response.stream(1 << 20, decode_content=True):
                 if self.cancelled.is_set():
                     raise InvocationFailed(f"{label}: stopped")
                 sink(chunk)
                 size += len(chunk)
-        except requests.RequestException as exc:
+        except WIRE_ERRORS as exc:
             if size == 0:  # nothing written yet: as good as no answer, so the retry loop takes it
                 raise
             raise InvocationFailed(  # mid-answer: part is written, no retry
@@ -267,15 +290,16 @@ def message_lines(body: bytes) -> list[str]:
     return ["", "Message:", *text.splitlines()]
 
 
-def read_whole(response: requests.Response) -> bytes:
-    """A streamed response's body in one read. ``Response.content`` reads it 10 KiB at a
-    time, through several Python layers per piece: for 6 MB answers that cost the client
-    more CPU than everything else it does for a mini-batch. Read errors come out as
-    requests' own exceptions, so callers handle one family."""
-    try:
-        return response.raw.read(decode_content=True) or b""
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        raise requests.ReadTimeout(exc) from exc
-    except urllib3.exceptions.HTTPError as exc:
-        raise requests.ConnectionError(exc) from exc
+def read_whole(response: urllib3.BaseHTTPResponse) -> bytes:
+    """An answer's body in one read (reading in small pieces cost the client more CPU, on
+    6 MB answers, than everything else it does for a mini-batch)."""
+    return response.read(decode_content=True) or b""
 
+
+def _done_with(response: urllib3.BaseHTTPResponse) -> None:
+    """An answer read to its end has already given its connection back for the next
+    mini-batch (urllib3 does that); one left partly unread (an error, a stream cut short)
+    drops its connection, since its remaining bytes would be taken for the next answer."""
+    if not response.isclosed():
+        response.close()
+    response.release_conn()

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-import requests
+import urllib3
 
 from emulator.engine.container_client import BatchLabel, InvocationSettings, StreamedInvoker, read_whole
 
@@ -59,14 +59,14 @@ class StepInvoker(StreamedInvoker):
     def invoke_as(self, body: bytes, content_type: str | None, label: BatchLabel,
                   on_retry: RetryCallback | None) -> tuple[bytes, str | None]:
         headers = self._headers(content_type)
-        return self._with_retries(lambda: self._post(body, stream=True, headers=headers), label, on_retry,
+        return self._with_retries(lambda: self._post(body, headers=headers), label, on_retry,
                                   lambda response: (read_whole(response), _content_type(response)))
 
     def invoke_stream_as(self, open_body: Callable[[], Iterable[bytes]], content_type: str | None,
                          label: BatchLabel, sink: Callable[[bytes], None],
                          on_retry: RetryCallback | None) -> tuple[int, str | None]:
         headers = self._headers(content_type)
-        return self._with_retries(lambda: self._post(iter(open_body()), stream=True, headers=headers), label,
+        return self._with_retries(lambda: self._post(iter(open_body()), headers=headers), label,
                                   on_retry, lambda response: (self._drain(response, label, sink),
                                                               _content_type(response)))
 
@@ -141,6 +141,6 @@ def _replay(spool: IO[bytes]) -> Callable[[], Iterator[bytes]]:
     return chunks
 
 
-def _content_type(response: requests.Response) -> str | None:
+def _content_type(response: urllib3.BaseHTTPResponse) -> str | None:
     value = response.headers.get("Content-Type")
     return str(value) if value else None

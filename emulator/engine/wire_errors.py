@@ -1,6 +1,6 @@
 """What went wrong on the wire to a model server, in plain words.
 
-requests and urllib3 describe a failed connection with nested reprs
+urllib3 describes a failed connection with nested reprs
 (``HTTPConnectionPool(host='127.0.0.1', port=8080): Max retries exceeded with url: ...
 (Caused by NewConnectionError(...))``): accurate, but not something a FailureReason
 should carry. ``describe`` walks the exception's chain for the root cause (refused,
@@ -13,7 +13,6 @@ import http.client
 import socket
 from collections.abc import Iterator
 
-import requests
 import urllib3.exceptions
 
 _SEEN_LIMIT = 20  # exception chains are short; this only guards against a cycle
@@ -47,7 +46,9 @@ def describe(exc: BaseException) -> str:
 
     if has(ConnectionRefusedError):
         return "the connection was refused: nothing listens on the model server's port (has it exited?)"
-    if has(requests.Timeout, urllib3.exceptions.TimeoutError, socket.timeout, TimeoutError):
+    if has(urllib3.exceptions.NewConnectionError):  # a ConnectTimeoutError too, for urllib3's compatibility
+        return "could not connect to the model server"
+    if has(urllib3.exceptions.TimeoutError, socket.timeout, TimeoutError):
         return "the model server did not answer in time"
     if has(http.client.IncompleteRead, urllib3.exceptions.IncompleteRead):
         return "the answer broke off before its end: the model server closed the connection mid-answer"
@@ -59,6 +60,6 @@ def describe(exc: BaseException) -> str:
         return "the model server closed the connection while the mini-batch was being sent"
     if has(urllib3.exceptions.ProtocolError):
         return "the connection to the model server broke"
-    if has(requests.ConnectionError, OSError):
+    if has(urllib3.exceptions.HTTPError, OSError):
         return "could not talk to the model server"
     return f"the request failed ({exc.__class__.__name__})"
