@@ -122,7 +122,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Refused(Exception):
+    pass
+
+
+class _QuietParser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # the real parser reports it, after the fork
+        raise _Refused(message)
+
+
+def _docker_job_starter(argv: Sequence[str]) -> Any:
+    """For `bte run` of a job that may run on Docker, the forked starter
+    (emulator/runtime/forked_start.py), begun before the parser and bte's imports; None
+    for any other command or a job that surely runs as a local process."""
+    if not argv or argv[0] != "run":
+        return None
+    early = _QuietParser(add_help=False)
+    _job_args(early)
+    _executor_args(early)
+    try:
+        args, _ = early.parse_known_args(list(argv[1:]))
+    except _Refused:
+        return None
+    # Not where the job will surely run as a local process (a model folder and no image).
+    process = args.runtime == "process" or (args.model_dir and not args.image and args.runtime != "docker")
+    if args.executor != "local" or process:
+        return None
+    from emulator.runtime.forked_start import ForkedStarter
+
+    return ForkedStarter.begin()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    starter = _docker_job_starter(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv, starter)
+    finally:
+        if starter is not None:
+            starter.cancel()  # not taken (an error, or not a Docker job): the child exits
+
+
+def _main(argv: Sequence[str] | None, starter: Any) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.verb is None:
@@ -132,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.verb == "run":
-            return _run(args)
+            return _run_with(args, starter)
         if args.verb == "plan":
             return _plan(args)
         if args.verb == "split":
@@ -194,21 +234,6 @@ def _refuse_a_used_name(args: argparse.Namespace) -> None:
     name = load_request(args.job).get("TransformJobName")
     if isinstance(name, str) and previous_run(name) is not None:
         raise name_in_use(name)
-
-
-def _run(args: argparse.Namespace) -> int:
-    starter = None
-    # Not where the job will surely run as a local process (a model folder and no image).
-    process = args.runtime == "process" or (args.model_dir and not args.image and args.runtime != "docker")
-    if args.executor == "local" and not process:
-        from emulator.runtime.forked_start import ForkedStarter
-
-        starter = ForkedStarter.begin()  # before any import that could start a thread
-    try:
-        return _run_with(args, starter)
-    finally:
-        if starter is not None:
-            starter.cancel()  # not taken (an error, or not a Docker job): the child exits
 
 
 def _run_with(args: argparse.Namespace, starter: Any) -> int:

@@ -14,7 +14,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from emulator.processes import ProcessIdentity, is_running
@@ -22,7 +22,6 @@ from emulator.runtime.errors import DockerUnavailable, ImageNotFound, InstanceEr
 
 if TYPE_CHECKING:
     from docker import DockerClient
-    from docker.models.containers import Container
 
 JOB_LABEL = "bte.job"
 INSTANCE_LABEL = "bte.instance"
@@ -72,19 +71,31 @@ def translate(action: str, *, instance: str | None = None, image: str | None = N
 
     ``action`` completes the sentence "could not <action>", e.g. "start instance my-job-1".
     """
-    import docker.errors
-    import requests.exceptions
+    from emulator.runtime.engine_socket import EngineAnswered, ImageMissing
 
+    # The SDK's errors, where the SDK is loaded: the forked starter speaks to the engine
+    # without it (engine_socket.py), and its errors mean the same things.
+    sdk_errors = sys.modules.get("docker.errors")
+    requests_errors = sys.modules.get("requests.exceptions")
+    missing: tuple[type[BaseException], ...] = (ImageMissing,)
+    answered: tuple[type[BaseException], ...] = (EngineAnswered,)
+    unreachable: tuple[type[BaseException], ...] = (OSError,)
+    if sdk_errors is not None:
+        missing += (sdk_errors.ImageNotFound,)
+        answered += (sdk_errors.APIError,)
+        unreachable += (sdk_errors.DockerException,)
+    if requests_errors is not None:
+        unreachable += (requests_errors.ConnectionError,)
     try:
         yield
     except InstanceError:
         raise
-    except docker.errors.ImageNotFound as exc:
+    except missing as exc:
         raise ImageNotFound(not_built_message(image or "?", instance), image=image or "?", instance=instance) from exc
-    except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
-        if isinstance(exc, docker.errors.APIError):
-            reason = exc.explanation or str(exc)
-            raise InstanceStartFailed(f"could not {action}: the Docker engine answered: {reason}", instance=instance) from exc
+    except answered as exc:
+        reason = getattr(exc, "explanation", None) or str(exc)
+        raise InstanceStartFailed(f"could not {action}: the Docker engine answered: {reason}", instance=instance) from exc
+    except unreachable as exc:
         raise DockerUnavailable(f"could not {action}: lost the Docker engine ({exc}); {_HOW_TO_START}", instance=instance) from exc
 
 
@@ -98,15 +109,16 @@ def not_built_message(image: str, instance: str | None) -> str:
 
 
 class _LiveContainers:
-    """Containers started by this process and not yet removed."""
+    """Containers started by this process and not yet removed: id -> (name, a call that
+    removes it, taking ``force=``)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._containers: dict[str, Container] = {}
+        self._containers: dict[str, tuple[str, Callable[..., Any]]] = {}
 
-    def add(self, container: Container) -> None:
+    def add(self, container_id: str, name: str, remove: Callable[..., Any]) -> None:
         with self._lock:
-            self._containers[container.id] = container
+            self._containers[container_id] = (name, remove)
 
     def discard(self, container_id: str) -> None:
         with self._lock:
@@ -121,15 +133,15 @@ class _LiveContainers:
         with self._lock:
             containers = list(self._containers.values())
             self._containers.clear()
-        for container in containers:
+        for name, remove in containers:
             try:
-                container.remove(force=True)
+                remove(force=True)
             except Exception as exc:  # at exit there is no caller left to raise to
                 if "No such container" in str(exc) or "404" in str(exc):
                     continue
                 print(
-                    f"bte: could not remove container {container.name} at exit ({exc}); "
-                    f"remove it with `docker rm -f {container.name}`",
+                    f"bte: could not remove container {name} at exit ({exc}); "
+                    f"remove it with `docker rm -f {name}`",
                     file=sys.stderr,
                 )
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.runtime.base import LOOPBACK, InstanceSpec, LogCallback, free_port, url_for
 from emulator.processes import this_process
 from emulator.runtime.docker_engine import INSTANCE_LABEL, JOB_LABEL, LIVE_CONTAINERS, OWNER_LABEL, connect, translate
+from emulator.runtime.engine_socket import EngineSocket
 from emulator.runtime.errors import InstanceError, InstanceStartFailed
 from emulator.runtime.instance_types import Limits, resolve_limits
 from emulator.runtime.logs import LogPump, LogTail
@@ -149,7 +150,11 @@ class DockerInstance:
 
 
 class DockerRuntime:
-    """Starts instances as Docker containers. ``client`` defaults to the environment's engine."""
+    """Starts instances as Docker containers. ``client`` defaults to the environment's engine.
+
+    Containers are created and started through ``self.api``: the Docker SDK's low-level
+    client, or (``over_socket``: the forked starter, before the SDK is imported) an
+    ``EngineSocket`` with the same calls. Logs, state and stop always use the SDK."""
 
     name = "docker"
 
@@ -163,9 +168,24 @@ class DockerRuntime:
         self.network = network_mode(network)
         self._own_client = client is None
         self.client = connect() if client is None else client
+        self.api: Any = self.client.api
         self.stop_timeout = stop_timeout
         self.log_capacity = log_capacity
         self._host: tuple[int | None, int | None] | None = None
+
+    @classmethod
+    def over_socket(cls, engine: EngineSocket, network: str | None = None) -> DockerRuntime:
+        """A runtime that can only create and start containers (``create_and_start``,
+        ``host_resources``), over ``engine`` and without importing the Docker SDK."""
+        runtime = cls.__new__(cls)
+        runtime.network = network_mode(network)
+        runtime._own_client = False
+        runtime.client = None
+        runtime.api = engine
+        runtime.stop_timeout = 0.0
+        runtime.log_capacity = 0
+        runtime._host = None
+        return runtime
 
     def close(self) -> None:
         """Close the engine connection if this runtime opened it (instances must be stopped first)."""
@@ -176,7 +196,7 @@ class DockerRuntime:
         """(CPUs, memory bytes) of the engine's host, which may be a VM (Docker Desktop)."""
         if self._host is None:
             with translate("read the Docker engine's CPU and memory (docker info)"):
-                info = self.client.info()
+                info = self.api.info()
             self._host = (info.get("NCPU"), info.get("MemTotal"))
         return self._host
 
@@ -185,11 +205,11 @@ class DockerRuntime:
         return resolve_limits(instance_type, cpus, memory)
 
     def start(self, spec: InstanceSpec, on_log: LogCallback | None = None) -> DockerInstance:
-        container, port, limits = self.create_and_start(spec)
-        return self._follow(container, port, limits, on_log)
+        container_id, port, limits = self.create_and_start(spec)
+        return self.adopt(container_id, port, limits, on_log)
 
-    def create_and_start(self, spec: InstanceSpec, owner: str | None = None) -> tuple[Container, int, Limits]:
-        """Create and start ``spec``'s container: (container, host port, limits). ``owner``
+    def create_and_start(self, spec: InstanceSpec, owner: str | None = None) -> tuple[str, int, Limits]:
+        """Create and start ``spec``'s container: (container id, host port, limits). ``owner``
         (default: this process) is the owner label that orphan cleanup checks."""
         if not spec.image:
             raise InstanceStartFailed(f"instance {spec.name} of job {spec.job_name} has no image to run", instance=spec.name)
@@ -200,10 +220,10 @@ class DockerRuntime:
             container, port = self._create(spec, model_dir, limits, owner)
             try:
                 with translate(f"start instance {spec.name} of job {spec.job_name} from image {spec.image}", instance=spec.name):
-                    container.start()
+                    self.api.start(container)
                 return container, port, limits
             except InstanceStartFailed as exc:
-                _remove_quietly(container)
+                self._remove_quietly(container)
                 if 'exec: "serve"' in exc.message:
                     raise InstanceStartFailed(
                         f"{exc.message}. SageMaker starts a model container as `docker run IMAGE serve`: "
@@ -216,15 +236,19 @@ class DockerRuntime:
                     continue
                 raise
             except BaseException:  # Ctrl-C or anything else mid-start: never leave the container
-                _remove_quietly(container)
+                self._remove_quietly(container)
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def adopt(self, container_id: str, port: int, limits: Limits, on_log: LogCallback | None = None) -> DockerInstance:
         """The instance of a container another process created and started for this one."""
-        with translate(f"inspect container {container_id}"):
-            container = self.client.containers.get(container_id)
-        LIVE_CONTAINERS.add(container)
+        try:
+            with translate(f"inspect container {container_id}"):
+                container = self.client.containers.get(container_id)
+        except BaseException:
+            self._remove_quietly(container_id)
+            raise
+        LIVE_CONTAINERS.add(container.id, container.name, container.remove)
         return self._follow(container, port, limits, on_log)
 
     def _follow(self, container: Container, port: int, limits: Limits, on_log: LogCallback | None) -> DockerInstance:
@@ -232,7 +256,7 @@ class DockerRuntime:
         try:
             instance._follow_logs(on_log)  # from the container's first line
         except BaseException:
-            _remove_quietly(container)
+            self._remove_quietly(container.id)
             raise
         return instance
 
@@ -244,38 +268,68 @@ class DockerRuntime:
     def _check_image(self, spec: InstanceSpec) -> None:
         """Fail before ``create``: the SDK's ``run`` would try to pull a missing image."""
         with translate(f"look up image {spec.image}", instance=spec.name, image=spec.image):
-            self.client.images.get(spec.image)
+            self.api.inspect_image(spec.image)
 
     def _create(self, spec: InstanceSpec, model_dir: str | None, limits: Limits,
-                owner: str | None = None) -> tuple[Container, int]:
-        environment = dict(spec.environment)
-        kwargs: dict[str, Any] = {}
+                owner: str | None = None) -> tuple[str, int]:
         port = free_port()
-        if self.network == "host":
-            environment["SAGEMAKER_BIND_TO_PORT"] = str(port)
-            environment["BTE_BIND_HOST"] = LOOPBACK
-            kwargs["network_mode"] = "host"
-        else:
-            container_port = environment.get("SAGEMAKER_BIND_TO_PORT") or str(CONTAINER_PORT)
-            kwargs["ports"] = {f"{container_port}/tcp": (LOOPBACK, port)}
-        if model_dir is not None:
-            kwargs["volumes"] = {model_dir: {"bind": MODEL_MOUNT, "mode": "ro"}}
-        if limits.nano_cpus is not None:
-            kwargs["nano_cpus"] = limits.nano_cpus
-        if limits.memory_bytes is not None:
-            kwargs["mem_limit"] = limits.memory_bytes
-            kwargs["memswap_limit"] = limits.memory_bytes  # no swap on top, as on a SageMaker instance
+        labels = {JOB_LABEL: spec.job_name, INSTANCE_LABEL: spec.name, OWNER_LABEL: owner or this_process().as_label()}
+        config = container_request(spec, model_dir, limits, labels, port, self.network)
+        name = _container_name(spec.name)
         with translate(f"create the container of instance {spec.name} from image {spec.image}", instance=spec.name, image=spec.image):
-            container = self.client.containers.create(
-                spec.image,
-                command=["serve"],
-                name=_container_name(spec.name),
-                labels={JOB_LABEL: spec.job_name, INSTANCE_LABEL: spec.name, OWNER_LABEL: owner or this_process().as_label()},
-                environment=environment,
-                **kwargs,
-            )
-        LIVE_CONTAINERS.add(container)
-        return container, port
+            container_id: str = self.api.create_container_from_config(config, name)["Id"]
+        LIVE_CONTAINERS.add(container_id, name, lambda **kw: self.api.remove_container(container_id, **kw))
+        return container_id, port
+
+    def _remove_quietly(self, container_id: str) -> None:
+        try:
+            self.api.remove_container(container_id, force=True)
+        except Exception:  # best effort on a path that is already raising the real error
+            pass
+        LIVE_CONTAINERS.discard(container_id)
+
+
+def container_request(spec: InstanceSpec, model_dir: str | None, limits: Limits, labels: dict[str, str],
+                      port: int, network: str) -> dict[str, Any]:
+    """The body of the Engine API's ``POST /containers/create`` for an instance: what the
+    SDK's ``containers.create`` sends for the same arguments (its fields left unset are not
+    sent; tests/runtime/test_engine_socket.py compares the two), written out so that the
+    forked starter can send it before the SDK is imported."""
+    environment = dict(spec.environment)
+    host_config: dict[str, Any] = {}
+    config: dict[str, Any] = {}
+    if network == "host":
+        environment["SAGEMAKER_BIND_TO_PORT"] = str(port)
+        environment["BTE_BIND_HOST"] = LOOPBACK
+        host_config["NetworkMode"] = "host"
+    else:
+        container_port = f"{environment.get('SAGEMAKER_BIND_TO_PORT') or CONTAINER_PORT}/tcp"
+        config["ExposedPorts"] = {container_port: {}}
+        host_config["NetworkMode"] = "default"
+        host_config["PortBindings"] = {container_port: [{"HostIp": LOOPBACK, "HostPort": str(port)}]}
+    if model_dir is not None:
+        host_config["Binds"] = [f"{model_dir}:{MODEL_MOUNT}:ro"]
+        config["Volumes"] = {MODEL_MOUNT: {}}
+    if limits.nano_cpus is not None:
+        host_config["NanoCpus"] = limits.nano_cpus
+    if limits.memory_bytes is not None:
+        host_config["Memory"] = limits.memory_bytes
+        host_config["MemorySwap"] = limits.memory_bytes  # no swap on top, as on a SageMaker instance
+    return {
+        **config,
+        "Image": spec.image,
+        "Cmd": ["serve"],
+        "Env": [f"{key}={value}" for key, value in environment.items()],
+        "Labels": labels,
+        "HostConfig": host_config,
+        "Tty": False,
+        "OpenStdin": False,
+        "StdinOnce": False,
+        "AttachStdin": False,
+        "AttachStdout": True,
+        "AttachStderr": True,
+        "NetworkDisabled": False,
+    }
 
 
 def _container_name(instance_name: str) -> str:
@@ -295,10 +349,3 @@ def _model_dir(spec: InstanceSpec) -> str | None:
         )
     return path
 
-
-def _remove_quietly(container: Container) -> None:
-    try:
-        container.remove(force=True)
-    except Exception:  # best effort on a path that is already raising the real error
-        pass
-    LIVE_CONTAINERS.discard(container.id)

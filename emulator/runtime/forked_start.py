@@ -3,8 +3,9 @@
 On a small job the container's start is on the critical path, and before bte can send
 ``docker create`` it must import itself and the Docker SDK (requests, urllib3: about
 0.1 s of the ~0.3 s of Python before the request). ``ForkedStarter.begin()`` forks at the
-very start of ``bte run``, while the process has no threads; the child imports the Docker
-runtime on the other core while the parent imports the rest, validates the request and
+very start of ``bte run``, while the process has no threads; the child connects to the
+engine (over its socket without the SDK where the engine is local: engine_socket.py) and
+reads its CPUs and memory while the parent imports the rest, validates the request and
 lists the inputs, and then waits for one message: the instances to start. It creates and
 starts each with the same ``DockerRuntime.create_and_start`` as the engine (labels,
 limits, mounts, port retries), owned by the parent (the owner label orphan cleanup
@@ -76,11 +77,15 @@ def _read_exactly(fd: int, n: int) -> bytes | None:
 def _child(requests: int, answers: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # always answer: the parent removes what it is given
     from emulator.runtime.docker_runtime import DockerRuntime
+    from emulator.runtime.engine_socket import EngineSocket
     from emulator.runtime.errors import InstanceError
 
-    # Everything that does not depend on the request, before it comes: the Docker SDK's
-    # import, the connection, the engine's CPUs and memory (the instance's limits).
-    runtime = DockerRuntime()
+    # Everything that does not depend on the request, before it comes: the connection and
+    # the engine's CPUs and memory (the instance's limits). A local engine is spoken to
+    # without the Docker SDK, whose import alone took longer than the parent's path to
+    # the request (engine_socket.py); any other engine through the SDK.
+    engine = EngineSocket.from_environment()
+    runtime = DockerRuntime.over_socket(engine) if engine is not None else DockerRuntime()
     runtime.host_resources()
     message = _receive(requests)
     if message is None:  # not a Docker job, or the parent is gone
@@ -91,8 +96,8 @@ def _child(requests: int, answers: int) -> None:
 
     def start(spec: InstanceSpec) -> None:
         try:
-            container, port, limits = runtime.create_and_start(spec, owner=owner)
-            results[spec.name] = _Started(container.id, port, limits)
+            container_id, port, limits = runtime.create_and_start(spec, owner=owner)
+            results[spec.name] = _Started(container_id, port, limits)
         except InstanceError as exc:
             results[spec.name] = _Refused(type(exc).__name__, exc.message, exc.instance, getattr(exc, "image", None))
         except Exception as exc:  # noqa: BLE001 (handed to the parent, which raises it as the engine would)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.spec.errors import ValidationException
-from emulator.spec.validate import validate
+from emulator.spec.validation import validate
 
 OPERATION = "CreateModel"
 MODEL_DATA_SOURCE_MESSAGE = (

@@ -10,7 +10,7 @@ them from there. The key is the model file's path, size and modification time, s
 upgrade makes a new file, and nothing is trusted that botocore would not load itself: when
 botocore could take the model from elsewhere (``AWS_DATA_PATH``, ``~/.aws/models``) the cache
 is not used at all. The shapes answer the few attributes of botocore's shapes that
-:mod:`emulator.spec.validate` reads, resolved by botocore's rule (a member's traits are laid
+:mod:`emulator.spec.validation` reads, resolved by botocore's rule (a member's traits are laid
 over its shape's), so validation is the same either way: tests/spec check it.
 """
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.spec.validate import validate
+from emulator.spec.validation import validate
 
 OPERATION = "CreateTransformJob"
 DEFAULT_INVOCATIONS_TIMEOUT_S = 600

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import emulator.spec
 
 
@@ -24,8 +26,12 @@ def test_public_surface() -> None:
         "transform_job_arn",
         "validate",
     ])
+    importlib.import_module("emulator.spec.validation")  # a submodule's import must not hide a name
+
     for name in emulator.spec.__all__:
-        assert getattr(emulator.spec, name) is not None
+        value = getattr(emulator.spec, name)
+        assert value is not None and not isinstance(value, type(emulator.spec)), name
+    assert callable(emulator.spec.validate)
 
 
 def test_instance_types_come_from_the_model() -> None:

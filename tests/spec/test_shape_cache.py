@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator.spec import model, shape_cache
-from emulator.spec.validate import find_violations
+from emulator.spec.validation import find_violations
 from tests.spec.builders import model_request, transform_job_request
 
 OPERATIONS = shape_cache.CACHED_OPERATIONS
