@@ -10,13 +10,10 @@ artifacts, as the SageMaker framework containers expect.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import stat
-import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +126,9 @@ def extract_artifacts(url: str, *, s3_endpoint_url: str | None = None) -> Artifa
         raise ModelSourceError(f"Could not find model data at {url}: {exc}") from exc
     if found is None:
         raise ModelSourceError(f"Could not find model data at {url}")
+    import hashlib  # here and in _extract: only a fetched model needs them (8 ms of every start)
+    import tempfile
+
     identity = {"url": url, "version": found.version, "size": found.size}
     models = cache_root() / "models"
     key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
@@ -163,6 +163,9 @@ def _changed(last_used: Path, identity: dict[str, Any]) -> str | None:
 
 
 def _extract(url: str, folder: Path, s3_endpoint_url: str | None) -> None:
+    import tarfile
+    import tempfile
+
     with tempfile.TemporaryFile() as archive:
         try:
             for chunk in storage.open_input(url, s3_endpoint_url=s3_endpoint_url):

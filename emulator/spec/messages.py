@@ -10,7 +10,6 @@ docs/validation.md lists them.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Mapping
 
 
@@ -87,5 +86,7 @@ def unknown_member(key: str, path: str, known: tuple[str, ...], request_label: s
     valid = "valid members are [" + ", ".join(known) + "]" if known else "it takes no members"
     text = f"Unknown member '{key}' {where}: {valid}"
     by_lower = {name.lower(): name for name in known}
+    import difflib  # only for an unknown member's message
+
     guess = by_lower.get(key.lower()) or next(iter(difflib.get_close_matches(key, known, n=1, cutoff=0.6)), None)
     return text + (f"; did you mean '{guess}'?" if guess else "")

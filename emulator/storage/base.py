@@ -9,7 +9,7 @@ in ``sources.py`` and ``naming.py``; backends know nothing about SageMaker.
 
 from __future__ import annotations
 
-import secrets
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -55,7 +55,7 @@ class OutputWriter(ABC):
 
     def __init__(self, uri: str, run_id: str | None = None) -> None:
         self.uri = uri
-        self.run_id = run_id or secrets.token_hex(4)
+        self.run_id = run_id or os.urandom(4).hex()  # not secrets: 9 ms of imports before the start
         # Told the id of each multipart upload as it begins (S3), so that the run's record
         # can name it and a cleanup after a killed run can abort it (emulator/leftovers.py).
         self.on_upload: Callable[[str, str], None] | None = None
