@@ -187,14 +187,36 @@ def test_image_without_a_serve_entrypoint_fails_to_start_and_leaves_nothing(host
     assert docker_client.containers.list(all=True, filters={"label": f"{JOB_LABEL}={job_name}"}) == []
 
 
-def test_bridge_network_publishes_on_loopback(docker_client, plain_http_image, job_name, model_dir) -> None:
+def test_bridge_network_publishes_on_loopback_when_asked(docker_client, plain_http_image, job_name, model_dir,
+                                                         monkeypatch) -> None:
+    monkeypatch.setenv("BTE_DOCKER_PUBLISH", "1")
     runtime = get_runtime("docker", client=docker_client, network="bridge")
     instance = runtime.start(spec(job_name, plain_http_image, model_dir))
     try:
         wait_ready(instance)
+        assert instance.url.startswith("http://127.0.0.1:")
         assert requests.post(f"{instance.url}/invocations", data=b"hi", timeout=5).content == b">> HI"
         bindings = instance.container.attrs["HostConfig"]["PortBindings"]
         assert bindings == {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": instance.url.rsplit(":", 1)[1]}]}
+        assert not any(e.startswith(("SAGEMAKER_BIND_TO_PORT=", "BTE_BIND_HOST=")) for e in instance.container.attrs["Config"]["Env"])
+    finally:
+        instance.stop()
+
+
+def test_bridge_network_talks_to_the_containers_own_port_8080(docker_client, plain_http_image, job_name,
+                                                              model_dir) -> None:
+    """On a rootful engine on this host, the container's address is reachable: nothing is
+    published, and the server is spoken to at <its address>:8080, as the service does."""
+    runtime = get_runtime("docker", client=docker_client, network="bridge")
+    if runtime.publishes_ports:
+        pytest.skip("this engine's containers are not reachable from the host (Docker Desktop, rootless)")
+    instance = runtime.start(spec(job_name, plain_http_image, model_dir))
+    try:
+        wait_ready(instance)
+        address = instance.container.attrs["NetworkSettings"]["IPAddress"]
+        assert address and instance.url == f"http://{address}:8080"
+        assert requests.post(f"{instance.url}/invocations", data=b"hi", timeout=5).content == b">> HI"
+        assert not instance.container.attrs["HostConfig"]["PortBindings"]
         assert not any(e.startswith(("SAGEMAKER_BIND_TO_PORT=", "BTE_BIND_HOST=")) for e in instance.container.attrs["Config"]["Env"])
     finally:
         instance.stop()

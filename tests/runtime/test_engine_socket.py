@@ -15,7 +15,7 @@ from docker.models.containers import _create_container_args
 
 from emulator.runtime import DockerRuntime, ImageNotFound, InstanceSpec
 from emulator.runtime.docker_engine import OWNER_LABEL
-from emulator.runtime.docker_runtime import container_request
+from emulator.runtime.docker_runtime import container_request, reaches_containers
 from emulator.runtime.engine_socket import EngineAnswered, EngineSocket
 from emulator.runtime.instance_types import resolve_limits
 from tests.runtime.helpers import wait_ready
@@ -33,29 +33,34 @@ def sdk_body(docker_client, **kwargs) -> dict:  # type: ignore[no-untyped-def]
     return {key: value for key, value in config.items() if value is not None}
 
 
-@pytest.mark.parametrize("network", ["bridge", "host"])
+@pytest.mark.parametrize("network", ["bridge", "bridge published", "host"])
 @pytest.mark.parametrize("with_model", [True, False])
 def test_the_create_request_is_the_one_the_sdk_sends(docker_client, network, with_model, tmp_path) -> None:
     environment = {"SAGEMAKER_BATCH": "true", "A": "1"}
     spec = InstanceSpec(name="j-1", job_name="j", image="img:latest", environment=environment, instance_type="ml.m5.large")
     limits = resolve_limits("ml.m5.large", 2, 8 << 30)
     model_dir = str(tmp_path) if with_model else None
-    ours = container_request(spec, model_dir, limits, LABELS, 4321, network)
+    port = None if network == "bridge" else 4321
+    ours = container_request(spec, model_dir, limits, LABELS, port, network.split()[0])
     kwargs: dict = dict(image="img:latest", command=["serve"], labels=LABELS, nano_cpus=limits.nano_cpus,
                         mem_limit=limits.memory_bytes, memswap_limit=limits.memory_bytes)
     if network == "host":
         kwargs.update(network_mode="host",
                       environment={**environment, "SAGEMAKER_BIND_TO_PORT": "4321", "BTE_BIND_HOST": "127.0.0.1"})
-    else:
+    elif network == "bridge published":
         kwargs.update(ports={"8080/tcp": ("127.0.0.1", 4321)}, environment=environment)
+    else:
+        kwargs.update(environment=environment)
     if model_dir:
         kwargs["volumes"] = {model_dir: {"bind": "/opt/ml/model", "mode": "ro"}}
     assert json.loads(json.dumps(ours)) == sdk_body(docker_client, **kwargs)
 
 
+@pytest.mark.parametrize("publish", ["1", "0"])
 def test_a_container_started_over_the_socket_is_the_sdks_in_every_setting(
-    docker_client, plain_http_image, job_name, model_dir
+    docker_client, plain_http_image, job_name, model_dir, monkeypatch, publish
 ) -> None:
+    monkeypatch.setenv("BTE_DOCKER_PUBLISH", publish)
     spec = InstanceSpec(name=f"{job_name}-1", job_name=job_name, image=plain_http_image, instance_type="ml.m5.large",
                         model_dir=str(model_dir), environment={"GREETING": "hi"})
     engine = EngineSocket.from_environment()
@@ -71,8 +76,12 @@ def test_a_container_started_over_the_socket_is_the_sdks_in_every_setting(
                             ("HostConfig", "NanoCpus"), ("HostConfig", "Memory"), ("HostConfig", "MemorySwap"),
                             ("HostConfig", "Binds"), ("HostConfig", "NetworkMode")]:
             assert socket_attrs[config][key] == sdk_attrs[config][key], (config, key)
-        (binding,) = socket_attrs["HostConfig"]["PortBindings"]["8080/tcp"]
-        assert binding["HostIp"] == "127.0.0.1" and binding["HostPort"] == instances[0].url.rsplit(":", 1)[1]
+        if publish == "1" or sdk_side.publishes_ports:
+            (binding,) = socket_attrs["HostConfig"]["PortBindings"]["8080/tcp"]
+            assert binding["HostIp"] == "127.0.0.1" and binding["HostPort"] == instances[0].url.rsplit(":", 1)[1]
+        else:
+            assert not socket_attrs["HostConfig"]["PortBindings"] and not sdk_attrs["HostConfig"]["PortBindings"]
+            assert instances[0].url == f"http://{socket_attrs['NetworkSettings']['IPAddress']}:8080"
     finally:
         for instance in instances:
             instance.stop()
@@ -117,3 +126,20 @@ def test_the_starter_child_never_imports_the_sdk(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("info, publish_env, reaches", [
+    ({"OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "SecurityOptions": ["name=seccomp,profile=builtin"]}, None, True),
+    ({"OperatingSystem": "Docker Desktop", "SecurityOptions": []}, None, False),
+    ({"OperatingSystem": "Ubuntu 24.04", "SecurityOptions": ["name=seccomp,profile=builtin", "name=rootless"]}, None, False),
+    ({"OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "SecurityOptions": []}, "1", False),
+])
+def test_containers_are_spoken_to_at_their_own_address_only_where_the_host_reaches_them(
+    monkeypatch, info, publish_env, reaches
+) -> None:
+    if EngineSocket.from_environment() is None or not sys.platform.startswith("linux"):
+        pytest.skip("not a local engine on Linux")
+    monkeypatch.delenv("BTE_DOCKER_PUBLISH", raising=False)
+    if publish_env:
+        monkeypatch.setenv("BTE_DOCKER_PUBLISH", publish_env)
+    assert reaches_containers(info) is reaches
